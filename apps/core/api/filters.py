@@ -1,0 +1,62 @@
+"""FilterSets of core, one per listable model, shared by the API (and the pages that list them)."""
+
+import django_filters as filters
+
+from apps.core.models import Account, Contact, Lead, Opportunity
+from apps.core.models.customers import LeadSource, LeadStage, OpportunityStage, Segment
+
+
+class AccountFilter(filters.FilterSet):
+    q = filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
+    domain = filters.CharFilter(lookup_expr="iexact")
+    segment = filters.MultipleChoiceFilter(choices=Segment.choices)
+    country = filters.CharFilter(lookup_expr="iexact")
+    owner = filters.NumberFilter(field_name="owner_id")
+    territory = filters.NumberFilter(field_name="territory_id")
+
+    class Meta:
+        model = Account
+        fields = ["q", "domain", "segment", "country", "industry", "owner", "territory"]
+
+
+class ContactFilter(filters.FilterSet):
+    account = filters.NumberFilter(field_name="account_id")
+    email = filters.CharFilter(lookup_expr="iexact")
+    can_be_emailed = filters.BooleanFilter(method="filter_can_be_emailed")
+
+    class Meta:
+        model = Contact
+        fields = ["account", "email", "consent_status", "email_opt_out", "can_be_emailed"]
+
+    def filter_can_be_emailed(self, queryset, name, value):
+        return queryset.filter(Contact.EMAILABLE) if value else queryset.exclude(Contact.EMAILABLE)
+
+
+class LeadFilter(filters.FilterSet):
+    stage = filters.MultipleChoiceFilter(choices=LeadStage.choices)
+    source = filters.MultipleChoiceFilter(choices=LeadSource.choices)
+    owner = filters.NumberFilter(field_name="owner_id")
+    account = filters.NumberFilter(field_name="account_id")
+    contact = filters.NumberFilter(field_name="contact_id")
+    score_min = filters.NumberFilter(field_name="score", lookup_expr="gte")
+    score_max = filters.NumberFilter(field_name="score", lookup_expr="lte")
+    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Lead
+        fields = ["stage", "source", "owner", "account", "contact"]
+
+
+class OpportunityFilter(filters.FilterSet):
+    stage = filters.MultipleChoiceFilter(choices=OpportunityStage.choices)
+    owner = filters.NumberFilter(field_name="owner_id")
+    account = filters.NumberFilter(field_name="account_id")
+    amount_min = filters.NumberFilter(field_name="amount", lookup_expr="gte")
+    amount_max = filters.NumberFilter(field_name="amount", lookup_expr="lte")
+    close_after = filters.DateFilter(field_name="close_date", lookup_expr="gte")
+    close_before = filters.DateFilter(field_name="close_date", lookup_expr="lte")
+
+    class Meta:
+        model = Opportunity
+        fields = ["stage", "owner", "account", "currency"]

@@ -1,0 +1,172 @@
+"""API shapes of core. They validate input shape; services decide outcomes."""
+
+from rest_framework import serializers
+
+from apps.core.models import Account, Contact, Lead, Opportunity, User
+from apps.core.models.customers import LEAD_MOVES, LeadSource, OpportunityStage
+
+
+class UserBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.SerializerMethodField()
+    email = serializers.EmailField()
+
+    def get_name(self, user) -> str:
+        return f"{user.first_name} {user.last_name}".strip() or user.username
+
+
+class AccountBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    domain = serializers.CharField()
+    segment = serializers.CharField()
+
+
+class ContactBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    name = serializers.CharField(source="full_name")
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
+
+    class Meta:
+        model = Account
+        fields = [
+            "id",
+            "name",
+            "domain",
+            "industry",
+            "segment",
+            "country",
+            "employees",
+            "annual_revenue",
+            "revenue_currency",
+            "owner",
+            "territory",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        # Uniqueness is checked (case-insensitively, after normalising) by the model in the service.
+        extra_kwargs = {"domain": {"validators": []}}
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    can_be_emailed = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Contact
+        fields = [
+            "id",
+            "account",
+            "email",
+            "first_name",
+            "last_name",
+            "title",
+            "phone",
+            "email_opt_out",
+            "consent_status",
+            "consent_source",
+            "consent_at",
+            "can_be_emailed",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+        extra_kwargs = {"email": {"validators": []}}
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    owner = UserBriefSerializer(read_only=True, allow_null=True)
+    account = AccountBriefSerializer(read_only=True)
+    contact = ContactBriefSerializer(read_only=True)
+    allowed_moves = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id",
+            "stage",
+            "source",
+            "score",
+            "owner",
+            "account",
+            "contact",
+            "stage_reason",
+            "stage_changed_at",
+            "created_at",
+            "allowed_moves",
+        ]
+        read_only_fields = fields
+
+    def get_allowed_moves(self, lead) -> list[str]:
+        return sorted(LEAD_MOVES[lead.stage])
+
+
+class LeadCreateSerializer(serializers.Serializer):
+    contact = serializers.PrimaryKeyRelatedField(queryset=Contact.objects.all())
+    source = serializers.ChoiceField(choices=LeadSource.choices, default=LeadSource.WEB)
+    score = serializers.IntegerField(min_value=0, max_value=100, default=0)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, allow_blank=False, trim_whitespace=True)
+
+
+class HandoffSerializer(serializers.Serializer):
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+
+
+class ConvertSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
+    currency = serializers.CharField(max_length=3, min_length=3, default="USD")
+    close_date = serializers.DateField(required=False)
+
+
+class EmptySerializer(serializers.Serializer):
+    pass
+
+
+class OpportunitySerializer(serializers.ModelSerializer):
+    owner = UserBriefSerializer(read_only=True)
+    account_detail = AccountBriefSerializer(source="account", read_only=True)
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "id",
+            "name",
+            "account",
+            "account_detail",
+            "owner",
+            "amount",
+            "currency",
+            "stage",
+            "probability",
+            "close_date",
+            "source_lead",
+            "lost_reason",
+            "closed_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["stage", "source_lead", "lost_reason", "closed_at", "created_at", "updated_at"]
+        extra_kwargs = {"probability": {"required": False}}
+
+
+class OpportunityWriteSerializer(serializers.ModelSerializer):
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
+
+    class Meta:
+        model = Opportunity
+        fields = ["name", "account", "owner", "amount", "currency", "close_date", "probability"]
+        extra_kwargs = {"probability": {"required": False}}
+
+
+class OpportunityMoveSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=OpportunityStage.choices)
+    lost_reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")

@@ -1,0 +1,22 @@
+"""Models of the shared core. Import from here: `from apps.core.models import Lead`."""
+
+from .customers import Account, Contact, Lead, LeadStage, LeadTransition, Opportunity, OpportunityStage
+from .organisation import BusinessCalendar, Holiday, Role, Territory, User, WorkingHours
+from .outbox import EmailMessage
+
+__all__ = [
+    "Account",
+    "BusinessCalendar",
+    "Contact",
+    "EmailMessage",
+    "Holiday",
+    "Lead",
+    "LeadStage",
+    "LeadTransition",
+    "Opportunity",
+    "OpportunityStage",
+    "Role",
+    "Territory",
+    "User",
+    "WorkingHours",
+]

@@ -1,0 +1,36 @@
+"""The e-mail outbox: every outbound message is a row first, delivered later by a task."""
+
+from django.db import models
+from django.utils import timezone
+
+
+class EmailMessage(models.Model):
+    """One outbound e-mail. `idempotency_key` makes enqueuing the same alert twice store one row."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed (gave up)"
+
+    idempotency_key = models.CharField(max_length=255, unique=True)
+    to = models.JSONField(help_text="List of recipient addresses")
+    subject = models.CharField(max_length=255)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    template = models.CharField(max_length=100, blank=True, help_text="The template it was rendered from")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "outbox e-mail"
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="outbox_pending_due", condition=models.Q(status="pending"))
+        ]
+
+    def __str__(self):
+        return f"{self.subject} → {', '.join(self.to or [])}"

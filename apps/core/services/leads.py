@@ -1,0 +1,156 @@
+"""Lead lifecycle moves. Each is one atomic function: lock, guard, save, record the transition."""
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.exceptions import ActionForbidden, ApplicationError
+from apps.core.models import Contact, Lead, LeadStage, LeadTransition, Opportunity, Role, User
+from apps.core.models.customers import LEAD_MOVES, STAGES_NEEDING_REASON, LeadSource
+from apps.core.services.opportunities import opportunity_create
+
+# Who may make each move (superusers may make any; `None` as actor means the system itself).
+_MARKETING_MOVES = {LeadStage.MQL, LeadStage.SQL}
+_SALES_MOVES = {LeadStage.SAL, LeadStage.OPPORTUNITY}
+
+
+def _may_move(actor: User | None, lead: Lead, to_stage: str) -> bool:
+    if actor is None or actor.is_superuser:
+        return True
+    if to_stage in _MARKETING_MOVES:
+        return actor.has_role(Role.MARKETING_OPS, Role.SALES_OPS)
+    if actor.has_role(Role.SALES_OPS):
+        return True
+    if to_stage not in _SALES_MOVES and actor.has_role(Role.MARKETING_OPS):
+        return lead.stage in (LeadStage.NEW, LeadStage.MQL, LeadStage.RECYCLED)
+    owner = lead.owner
+    return owner is not None and (owner.pk == actor.pk or actor in owner.manager_chain())
+
+
+@transaction.atomic
+def lead_create(
+    *,
+    contact: Contact,
+    source: str = LeadSource.WEB,
+    score: int = 0,
+    owner: User | None = None,
+    actor: User | None = None,
+) -> Lead:
+    """A new lead for a contact, on the contact's account."""
+    lead = Lead(contact=contact, account_id=contact.account_id, source=source, score=score, owner=owner)
+    lead.stage_changed_by = actor
+    lead.full_clean()
+    lead.save()
+    LeadTransition.objects.create(lead=lead, from_stage="", to_stage=LeadStage.NEW, actor=actor, at=lead.created_at)
+    return lead
+
+
+@transaction.atomic
+def lead_move(
+    *,
+    lead_id: int,
+    to_stage: str,
+    actor: User | None,
+    reason: str = "",
+    owner: User | None = None,
+    expected_stage: str | None = None,
+) -> Lead:
+    """Move a lead to `to_stage` if the lifecycle allows it; record who, when and why.
+
+    Idempotent: a lead already in `to_stage` is returned untouched. `expected_stage`, when given, refuses the
+    move if someone else moved the lead first.
+    """
+    lead = Lead.objects.select_for_update().select_related("owner").get(pk=lead_id)
+    if to_stage not in LeadStage.values:
+        raise ApplicationError(f"'{to_stage}' is not a lead stage.", field="stage")
+    if lead.stage == to_stage:
+        return lead
+    if expected_stage is not None and lead.stage != expected_stage:
+        raise ApplicationError(f"The lead is '{lead.stage}' now, not '{expected_stage}'.", code="stage_changed")
+    if to_stage not in LEAD_MOVES[lead.stage]:
+        allowed = ", ".join(sorted(LEAD_MOVES[lead.stage])) or "none (it is closed)"
+        raise ApplicationError(
+            f"A lead cannot move from '{lead.stage}' to '{to_stage}'. Allowed from '{lead.stage}': {allowed}.",
+            code="illegal_move",
+        )
+    reason = (reason or "").strip()
+    if to_stage in STAGES_NEEDING_REASON and not reason:
+        raise ApplicationError(f"Moving a lead to '{to_stage}' needs a reason.", field="reason", code="required")
+    if not _may_move(actor, lead, to_stage):
+        raise ActionForbidden(f"You may not move this lead to '{to_stage}'.", code="forbidden")
+
+    now = timezone.now()
+    update_fields = ["stage", "stage_changed_at", "stage_changed_by", "stage_reason"]
+    lead.stage_reason = reason if to_stage in STAGES_NEEDING_REASON else ""
+    if owner is not None:
+        lead.owner = owner
+        update_fields.append("owner")
+    LeadTransition.objects.create(
+        lead=lead, from_stage=lead.stage, to_stage=to_stage, actor=actor, reason=reason, at=now
+    )
+    lead.stage, lead.stage_changed_at, lead.stage_changed_by = to_stage, now, actor
+    lead.save(update_fields=update_fields)
+    return lead
+
+
+def lead_qualify(*, lead_id: int, actor: User | None) -> Lead:
+    """Marketing qualifies a new or recycled lead (→ mql)."""
+    return lead_move(lead_id=lead_id, to_stage=LeadStage.MQL, actor=actor)
+
+
+def lead_handoff(*, lead_id: int, owner: User, actor: User | None) -> Lead:
+    """Marketing hands a qualified lead to a sales owner (mql → sql)."""
+    if not owner.is_active or not owner.has_role(Role.REP, Role.MANAGER):
+        raise ApplicationError(f"{owner} is not an active rep or manager.", field="owner")
+    return lead_move(lead_id=lead_id, to_stage=LeadStage.SQL, actor=actor, owner=owner)
+
+
+def lead_accept(*, lead_id: int, actor: User | None) -> Lead:
+    """Sales accepts a handed-off lead (sql → sal)."""
+    return lead_move(lead_id=lead_id, to_stage=LeadStage.SAL, actor=actor)
+
+
+def lead_reject(*, lead_id: int, actor: User | None, reason: str) -> Lead:
+    """Sales rejects a handed-off lead back to marketing nurture (sql → recycled), with a reason."""
+    return lead_move(
+        lead_id=lead_id, to_stage=LeadStage.RECYCLED, actor=actor, reason=reason, expected_stage=LeadStage.SQL
+    )
+
+
+def lead_recycle(*, lead_id: int, actor: User | None, reason: str) -> Lead:
+    """Back to marketing nurture, with a reason."""
+    return lead_move(lead_id=lead_id, to_stage=LeadStage.RECYCLED, actor=actor, reason=reason)
+
+
+def lead_disqualify(*, lead_id: int, actor: User | None, reason: str) -> Lead:
+    return lead_move(lead_id=lead_id, to_stage=LeadStage.DISQUALIFIED, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def lead_convert(
+    *,
+    lead_id: int,
+    actor: User | None,
+    name: str = "",
+    amount: Decimal = Decimal(0),
+    currency: str = "USD",
+    close_date: dt.date | None = None,
+) -> Opportunity:
+    """Convert an accepted lead into an opportunity (sal → opportunity) owned by the lead's owner."""
+    lead = lead_move(lead_id=lead_id, to_stage=LeadStage.OPPORTUNITY, actor=actor, expected_stage=LeadStage.SAL)
+    existing = Opportunity.objects.filter(source_lead=lead).first()
+    if existing is not None:
+        return existing
+    if lead.owner is None:
+        raise ApplicationError("The lead has no owner to own the opportunity.", field="owner")
+    return opportunity_create(
+        name=name or f"{lead.account.name} — {lead.contact}",
+        account=lead.account,
+        owner=lead.owner,
+        amount=amount,
+        currency=currency,
+        close_date=close_date or (timezone.localdate() + dt.timedelta(days=90)),
+        source_lead=lead,
+    )

@@ -1,0 +1,110 @@
+"""The e-mail outbox: enqueue a rendered message once per key; deliver pending rows with backoff."""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from apps.core.models import EmailMessage
+
+logger = logging.getLogger(__name__)
+
+# Waits between attempts: 1, 2, 4 … minutes, at most 6 hours.
+BACKOFF_BASE = dt.timedelta(minutes=1)
+BACKOFF_MAX = dt.timedelta(hours=6)
+
+
+def email_enqueue(*, key: str, to: list[str], template: str, context: dict) -> EmailMessage:
+    """Render `templates/emails/<template>.{subject.txt,txt,html}` into one outbox row per `key`.
+
+    Enqueuing a key that exists returns the existing row and sends nothing more: that is what turns
+    at-least-once tasks into exactly-once e-mails. Delivery is queued after the surrounding commit.
+    """
+    from apps.core.tasks import outbox_deliver_task
+
+    recipients = sorted({address.strip() for address in to if address and address.strip()})
+    if not recipients:
+        raise ValueError("An e-mail needs at least one recipient.")
+    context = {"site_url": settings.SITE_URL, **context}
+    subject = " ".join(render_to_string(f"emails/{template}.subject.txt", context).split())[:255]
+    fields = {
+        "to": recipients,
+        "subject": subject,
+        "body_text": render_to_string(f"emails/{template}.txt", context),
+        "body_html": render_to_string(f"emails/{template}.html", context),
+        "template": template,
+    }
+    try:
+        with transaction.atomic():
+            message, created = EmailMessage.objects.get_or_create(idempotency_key=key, defaults=fields)
+    except IntegrityError:  # a concurrent enqueue of the same key won the race
+        message, created = EmailMessage.objects.get(idempotency_key=key), False
+    if created:
+        transaction.on_commit(lambda: outbox_deliver_task.delay(message.pk))
+    return message
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+
+
+def email_deliver(*, message_id: int) -> bool:
+    """Send one pending, due message. True if it was sent by this call.
+
+    The row stays locked while the backend sends, so two deliverers never send it twice; a deliverer that
+    dies mid-send rolls back and leaves the row pending for the next scan.
+    """
+    with transaction.atomic():
+        message = (
+            EmailMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, status=EmailMessage.Status.PENDING, next_attempt_at__lte=timezone.now())
+            .first()
+        )
+        if message is None:
+            return False
+        email = EmailMultiAlternatives(
+            subject=message.subject,
+            body=message.body_text,
+            to=message.to,
+            headers={"X-Smops-Key": message.idempotency_key},
+        )
+        if message.body_html:
+            email.attach_alternative(message.body_html, "text/html")
+        message.attempts += 1
+        try:
+            email.send(fail_silently=False)
+        except Exception as error:  # any backend failure: record it and back off
+            logger.warning("Outbox message %s failed (attempt %s): %s", message.pk, message.attempts, error)
+            message.last_error = f"{type(error).__name__}: {error}"[:2000]
+            if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+                message.status = EmailMessage.Status.FAILED
+            else:
+                message.next_attempt_at = timezone.now() + _backoff(message.attempts)
+            message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+            return False
+        message.status, message.sent_at, message.last_error = EmailMessage.Status.SENT, timezone.now(), ""
+        message.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+        return True
+
+
+def email_due_ids(*, limit: int = 500) -> list[int]:
+    """Pending messages whose next attempt is due, oldest first (the periodic re-drive)."""
+    return list(
+        EmailMessage.objects.filter(status=EmailMessage.Status.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+@transaction.atomic
+def email_retry(*, message_id: int) -> EmailMessage:
+    """Ops put a failed message back in the queue (admin action)."""
+    message = EmailMessage.objects.select_for_update().get(pk=message_id)
+    if message.status == EmailMessage.Status.FAILED:
+        message.status, message.attempts, message.next_attempt_at = EmailMessage.Status.PENDING, 0, timezone.now()
+        message.save(update_fields=["status", "attempts", "next_attempt_at"])
+    return message

@@ -1,0 +1,16 @@
+"""Celery tasks of core: thin, idempotent, taking ids and calling services."""
+
+from celery import shared_task
+
+from apps.core.services import outbox
+
+
+@shared_task(acks_late=True)
+def outbox_deliver_task(message_id: int) -> bool:
+    return outbox.email_deliver(message_id=message_id)
+
+
+@shared_task(acks_late=True)
+def outbox_flush_task() -> int:
+    """Every minute: deliver what is due (new rows whose task was lost, and retries after backoff)."""
+    return sum(outbox.email_deliver(message_id=pk) for pk in outbox.email_due_ids())

@@ -1,0 +1,12 @@
+"""Portal pages of core: sign in and out, and the home page."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from apps.core import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+]

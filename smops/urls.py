@@ -1,0 +1,19 @@
+"""Top-level routes: portal pages, the admin, the API with its schema and docs, and /healthz/."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from apps.core.api.views import healthz
+
+admin.site.site_header = "smops — ops workbench"
+admin.site.site_title = "smops admin"
+
+urlpatterns = [
+    path("", include("apps.core.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("apps.core.api.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("healthz/", healthz, name="healthz"),
+]

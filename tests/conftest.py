@@ -1,0 +1,70 @@
+"""Fixtures shared by every test: users in each role, an API client per role, an in-memory outbox."""
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from apps.core.factories import UserFactory
+from apps.core.models import Role
+from smops.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_local(settings, tmp_path):
+    """Tasks run inline (after commit, as in production), e-mail goes to memory, files to a temp dir."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def on_postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (run with DATABASE_URL=postgres://…)")
+
+
+@pytest.fixture
+def manager(db):
+    return UserFactory(username="mgr", roles=[Role.MANAGER])
+
+
+@pytest.fixture
+def rep(manager):
+    return UserFactory(username="rita", roles=[Role.REP], manager=manager)
+
+
+@pytest.fixture
+def other_rep(db):
+    return UserFactory(username="otto", roles=[Role.REP])
+
+
+@pytest.fixture
+def sales_ops(db):
+    return UserFactory(username="sops", roles=[Role.SALES_OPS], is_staff=True)
+
+
+@pytest.fixture
+def marketing_ops(db):
+    return UserFactory(username="mops", roles=[Role.MARKETING_OPS], is_staff=True)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="root", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def api():
+    """An API client; `api.as_user(user)` signs it in."""
+
+    client = APIClient()
+
+    def as_user(user):
+        client.force_authenticate(user)
+        return client
+
+    client.as_user = as_user
+    return client
