@@ -53,6 +53,7 @@ class BusinessCalendarFactory(DjangoModelFactory):
     class Meta:
         model = BusinessCalendar
         django_get_or_create = ("name",)
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Calendar {n}")
     timezone = "Europe/Berlin"

@@ -62,7 +62,7 @@ def lead_move(
     Idempotent: a lead already in `to_stage` is returned untouched. `expected_stage`, when given, refuses the
     move if someone else moved the lead first.
     """
-    lead = Lead.objects.select_for_update().select_related("owner").get(pk=lead_id)
+    lead = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead_id)
     if to_stage not in LeadStage.values:
         raise ApplicationError(f"'{to_stage}' is not a lead stage.", field="stage")
     if lead.stage == to_stage:
