@@ -164,9 +164,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first, so that an anonymous API call is a 401 with a WWW-Authenticate header, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": [

@@ -88,6 +88,8 @@ def add_working_days(schedule: Schedule, start: dt.datetime, days: int) -> dt.da
     if days < 0:
         raise ValueError("Cannot add negative working days.")
     begin = next_working_instant(schedule, start)
+    if days == 0:
+        return begin
     local = begin.astimezone(schedule.tz)
     day = local.date()
     for _ in range(days):

@@ -246,3 +246,10 @@ def test_adding_working_days_lands_in_working_time_on_a_working_day(case, days):
     end = bt.add_working_days(schedule, start, days)
     assert end >= start
     assert bt.is_working_time(schedule, end) or bt.is_working_time(schedule, end - dt.timedelta(seconds=1))
+
+
+def test_zero_working_days_inside_the_repeated_fall_back_hour_does_not_go_back():
+    # Found by hypothesis: 02:00 happens twice on 25 Oct 2026 in Berlin; the second one must not map to the first.
+    schedule = bt.Schedule(tz=BERLIN, weekly=((), (), (), (), (), (), ((0, 240),)))
+    start = dt.datetime(2026, 10, 25, 1, 0, tzinfo=dt.UTC)
+    assert bt.add_working_days(schedule, start, 0) == start

@@ -67,14 +67,14 @@ def lead_move(
         raise ApplicationError(f"'{to_stage}' is not a lead stage.", field="stage")
     if lead.stage == to_stage:
         return lead
-    if expected_stage is not None and lead.stage != expected_stage:
-        raise ApplicationError(f"The lead is '{lead.stage}' now, not '{expected_stage}'.", code="stage_changed")
     if to_stage not in LEAD_MOVES[lead.stage]:
         allowed = ", ".join(sorted(LEAD_MOVES[lead.stage])) or "none (it is closed)"
         raise ApplicationError(
             f"A lead cannot move from '{lead.stage}' to '{to_stage}'. Allowed from '{lead.stage}': {allowed}.",
             code="illegal_move",
         )
+    if expected_stage is not None and lead.stage != expected_stage:
+        raise ApplicationError(f"The lead is '{lead.stage}' now, not '{expected_stage}'.", code="stage_changed")
     reason = (reason or "").strip()
     if to_stage in STAGES_NEEDING_REASON and not reason:
         raise ApplicationError(f"Moving a lead to '{to_stage}' needs a reason.", field="reason", code="required")
