@@ -189,6 +189,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "LeadStageEnum": "apps.core.models.customers.LeadStage",
+        "OpportunityStageEnum": "apps.core.models.customers.OpportunityStage",
+    },
 }
 
 # --- security: strict whenever DEBUG is off -----------------------------------------------------

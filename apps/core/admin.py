@@ -82,6 +82,7 @@ class AccountAdmin(WorkbenchAdmin):
     list_filter = ["segment", "territory", "country"]
     autocomplete_fields = ["owner", "territory"]
     list_select_related = ["owner", "territory"]
+    readonly_fields = ["created_at", "updated_at"]
     date_hierarchy = "created_at"
 
 
@@ -92,6 +93,7 @@ class ContactAdmin(WorkbenchAdmin):
     list_filter = ["consent_status", "email_opt_out"]
     autocomplete_fields = ["account"]
     list_select_related = ["account"]
+    readonly_fields = ["created_at", "updated_at"]
 
     def save_model(self, request, obj, form, change):
         """Through the service, so that a consent change is stamped with its time."""

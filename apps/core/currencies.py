@@ -11,7 +11,7 @@ ISO_4217 = frozenset(
     NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP
     STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF
     XPF YER ZAR ZMW ZWL
-    """.split()  # noqa: SIM905 - a block of codes reads better than 160 quoted strings
+    """.split()
 )
 
 

@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from apps.core.factories import DEFAULT_PASSWORD as PASSWORD
 from apps.core.factories import (
     AccountFactory,
     ContactFactory,
@@ -11,7 +12,6 @@ from apps.core.factories import (
     OpportunityFactory,
     UserFactory,
 )
-from apps.core.factories import DEFAULT_PASSWORD as PASSWORD
 from apps.core.models import Account, Lead, LeadStage, LeadTransition, Opportunity
 
 # --- authentication ------------------------------------------------------------------------------

@@ -7,14 +7,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API keeps an asyncio loop marked as running in this thread from the moment it starts
-# until it stops (it switches greenlets inside `run_until_complete`). Django then sees every ORM call made
-# by a test, a fixture or pytest-django's flush as "called from async context" and raises
-# SynchronousOnlyOperation. The browser lives for the whole session, so that covers every test collected
-# after this folder too, not only ours: the flag has to be process-wide. Nothing is really concurrent
-# here: the test thread blocks while the page talks to the live server's own thread.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 E2E_DIR = Path(__file__).resolve().parent
 SCREENSHOT_DIR = E2E_DIR.parents[1] / "var" / "screenshots"
 CHROMIUM_ARGS = [
@@ -69,10 +61,24 @@ def browser():
 
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    # Playwright's sync API keeps an asyncio loop marked as running in this thread from the moment it starts
+    # until it stops (it switches greenlets inside `run_until_complete`). Django then sees every ORM call made
+    # by a test, a fixture or pytest-django's flush as "called from async context" and raises
+    # SynchronousOnlyOperation. The browser lives for the whole session, so that covers every test run after
+    # it starts, not only ours: the flag is process-wide while the browser lives. Nothing is really
+    # concurrent here: the test thread blocks while the page talks to the live server's own thread.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture

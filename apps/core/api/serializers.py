@@ -15,6 +15,12 @@ class UserBriefSerializer(serializers.Serializer):
     def get_name(self, user) -> str:
         return f"{user.first_name} {user.last_name}".strip() or user.username
 
+    # The brief shapes are embedded in every row of a list, where DRF's generic field loop is most of the
+    # response time; each writes its dict directly. The declared fields above still define the shape (and the
+    # schema): change both together.
+    def to_representation(self, user):
+        return {"id": user.id, "username": user.username, "name": self.get_name(user), "email": user.email}
+
 
 class AccountBriefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -22,11 +28,17 @@ class AccountBriefSerializer(serializers.Serializer):
     domain = serializers.CharField()
     segment = serializers.CharField()
 
+    def to_representation(self, account):
+        return {"id": account.id, "name": account.name, "domain": account.domain, "segment": account.segment}
+
 
 class ContactBriefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField()
     name = serializers.CharField(source="full_name")
+
+    def to_representation(self, contact):
+        return {"id": contact.id, "email": contact.email, "name": contact.full_name}
 
 
 class AccountSerializer(serializers.ModelSerializer):
@@ -104,6 +116,24 @@ class LeadSerializer(serializers.ModelSerializer):
 
     def get_allowed_moves(self, lead) -> list[str]:
         return sorted(LEAD_MOVES[lead.stage])
+
+    def to_representation(self, lead):
+        """The declared fields, written directly: fifty of these make a page of the lead list (see the briefs)."""
+        fields = self.fields
+        owner = lead.owner
+        return {
+            "id": lead.id,
+            "stage": lead.stage,
+            "source": lead.source,
+            "score": lead.score,
+            "owner": None if owner is None else fields["owner"].to_representation(owner),
+            "account": fields["account"].to_representation(lead.account),
+            "contact": fields["contact"].to_representation(lead.contact),
+            "stage_reason": lead.stage_reason,
+            "stage_changed_at": fields["stage_changed_at"].to_representation(lead.stage_changed_at),
+            "created_at": fields["created_at"].to_representation(lead.created_at),
+            "allowed_moves": self.get_allowed_moves(lead),
+        }
 
 
 class LeadCreateSerializer(serializers.Serializer):
