@@ -129,6 +129,16 @@ class LeadAdmin(WorkbenchAdmin):
     inlines = [LeadTransitionInline]
     actions = ["qualify_selected"]
 
+    def save_model(self, request, obj, form, change):
+        """A new lead is created through the service, so that its history starts with it."""
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = leads.lead_create(
+            contact=obj.contact, source=obj.source, score=obj.score, owner=obj.owner, actor=request.user
+        )
+        obj.pk, obj.account_id, obj.created_at = created.pk, created.account_id, created.created_at
+
     @admin.action(description="Qualify selected leads (→ MQL)")
     def qualify_selected(self, request, queryset):
         moved, refused = 0, []

@@ -123,3 +123,44 @@ def test_csv_export_of_the_filtered_lead_list(admin_client, records):
     lines = response.content.decode().strip().splitlines()
     assert lines[0].startswith("id,")
     assert len(lines) == 1 + Lead.objects.filter(stage=LeadStage.SQL).count() == 4
+
+
+@pytest.mark.parametrize(
+    ("role", "url", "status"),
+    [
+        ("sales_ops", "admin:core_lead_changelist", 200),
+        ("sales_ops", "admin:core_businesscalendar_add", 200),
+        ("marketing_ops", "admin:core_contact_changelist", 200),
+        ("marketing_ops", "admin:core_territory_add", 403),
+    ],
+)
+def test_ops_roles_work_in_the_admin_within_their_domain(client, request, role, url, status):
+    client.force_login(request.getfixturevalue(role))
+    assert client.get(reverse(url)).status_code == status
+
+
+def test_reps_are_kept_out_of_the_admin(client, rep):
+    client.force_login(rep)
+    response = client.get(reverse("admin:core_lead_changelist"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_a_lead_added_in_the_admin_starts_its_history(admin_client, admin_user):
+    contact = ContactFactory()
+    response = admin_client.post(
+        reverse("admin:core_lead_add"),
+        {
+            "contact": contact.pk,
+            "account": contact.account_id,
+            "source": "event",
+            "score": 30,
+            "LeadTransition_lead-TOTAL_FORMS": 0,
+            "LeadTransition_lead-INITIAL_FORMS": 0,
+            "transitions-TOTAL_FORMS": 0,
+            "transitions-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    lead = Lead.objects.get(contact=contact)
+    assert [(t.to_stage, t.actor) for t in lead.transitions.all()] == [(LeadStage.NEW, admin_user)]

@@ -117,7 +117,7 @@ def _records(people: dict[str, User], territories, accounts: int) -> None:
 
 
 def _history(lead: Lead, created, now, rep: User, marketing: User) -> None:
-    at, previous = created, LeadStage.NEW
+    at, previous, actor = created, LeadStage.NEW, None
     rows = [LeadTransition(lead=lead, from_stage="", to_stage=LeadStage.NEW, at=at)]
     for step in _PATHS[lead.stage]:
         at = min(at + dt.timedelta(hours=random.randint(1, 72)), now)
@@ -126,7 +126,7 @@ def _history(lead: Lead, created, now, rep: User, marketing: User) -> None:
         rows.append(LeadTransition(lead=lead, from_stage=previous, to_stage=step, actor=actor, reason=reason, at=at))
         previous = step
     LeadTransition.objects.bulk_create(rows)
-    Lead.objects.filter(pk=lead.pk).update(stage_changed_at=at)
+    Lead.objects.filter(pk=lead.pk).update(stage_changed_at=at, stage_changed_by=actor)
 
 
 @transaction.atomic

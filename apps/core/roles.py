@@ -1,0 +1,51 @@
+"""Roles are Django groups; this is what each may do in the admin, kept in step after every migrate."""
+
+from django.contrib.auth.models import Group, Permission
+
+from apps.core.models import Role
+
+ALL = ("view", "add", "change", "delete")
+# app_label.model -> actions, per role. Later apps add their models here.
+ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
+    Role.SALES_OPS: {
+        "core.account": ALL,
+        "core.contact": ALL,
+        "core.lead": ("view", "add", "change"),
+        "core.leadtransition": ("view",),
+        "core.opportunity": ("view", "add", "change"),
+        "core.territory": ALL,
+        "core.businesscalendar": ALL,
+        "core.workinghours": ALL,
+        "core.holiday": ALL,
+        "core.user": ("view", "change"),
+        "core.emailmessage": ("view", "change"),
+        "django_celery_beat.periodictask": ("view", "change"),
+    },
+    Role.MARKETING_OPS: {
+        "core.account": ("view", "add", "change"),
+        "core.contact": ("view", "add", "change"),
+        "core.lead": ("view", "add", "change"),
+        "core.leadtransition": ("view",),
+        "core.opportunity": ("view",),
+        "core.territory": ("view",),
+        "core.businesscalendar": ("view",),
+        "core.emailmessage": ("view",),
+    },
+    Role.MANAGER: {},
+    Role.REP: {},
+}
+
+
+def roles_sync(**kwargs) -> None:
+    """Create the role groups and give each exactly the permissions above (connected to post_migrate)."""
+    for role, grants in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        wanted = []
+        for label, actions in grants.items():
+            app_label, model = label.split(".")
+            wanted += Permission.objects.filter(
+                content_type__app_label=app_label,
+                content_type__model=model,
+                codename__in=[f"{action}_{model}" for action in actions],
+            )
+        group.permissions.set(wanted)
