@@ -54,3 +54,9 @@ def test_the_outbox_is_redriven_by_beat():
     schedule = settings.CELERY_BEAT_SCHEDULE["outbox-flush"]
     assert schedule["task"] == "apps.core.tasks.outbox_flush_task"
     assert schedule["schedule"] <= 60
+
+
+def test_migrations_match_the_models(db):
+    from django.core.management import call_command
+
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from apps.core.models import Account, Contact, Lead, Opportunity, User
 from apps.core.models.customers import LEAD_MOVES, LeadSource, OpportunityStage
+from apps.core.services import customers
 
 
 class UserBriefSerializer(serializers.Serializer):
@@ -47,21 +48,7 @@ class AccountSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Account
-        fields = [
-            "id",
-            "name",
-            "domain",
-            "industry",
-            "segment",
-            "country",
-            "employees",
-            "annual_revenue",
-            "revenue_currency",
-            "owner",
-            "territory",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *customers.ACCOUNT_FIELDS, "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
         # Uniqueness is checked (case-insensitively, after normalising) by the model in the service.
         extra_kwargs = {"domain": {"validators": []}}
@@ -72,22 +59,7 @@ class ContactSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = [
-            "id",
-            "account",
-            "email",
-            "first_name",
-            "last_name",
-            "title",
-            "phone",
-            "email_opt_out",
-            "consent_status",
-            "consent_source",
-            "consent_at",
-            "can_be_emailed",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *customers.CONTACT_FIELDS, "can_be_emailed", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
         extra_kwargs = {"email": {"validators": []}}
 

@@ -108,26 +108,26 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def accept(self, request, pk=None):
         return self._moved(leads.lead_accept(lead_id=self.get_object().pk, actor=request.user))
 
+    def _move_with_reason(self, move) -> Response:
+        lead = self.get_object()
+        reason = self._input(serializers.ReasonSerializer)["reason"]
+        return self._moved(move(lead_id=lead.pk, actor=self.request.user, reason=reason))
+
     @extend_schema(request=serializers.ReasonSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
-        lead = self.get_object()
-        reason = self._input(serializers.ReasonSerializer)["reason"]
-        return self._moved(leads.lead_reject(lead_id=lead.pk, actor=request.user, reason=reason))
+        """A handed-off lead goes back to marketing nurture (sql → recycled)."""
+        return self._move_with_reason(leads.lead_reject)
 
     @extend_schema(request=serializers.ReasonSerializer)
     @action(detail=True, methods=["post"])
     def recycle(self, request, pk=None):
-        lead = self.get_object()
-        reason = self._input(serializers.ReasonSerializer)["reason"]
-        return self._moved(leads.lead_recycle(lead_id=lead.pk, actor=request.user, reason=reason))
+        return self._move_with_reason(leads.lead_recycle)
 
     @extend_schema(request=serializers.ReasonSerializer)
     @action(detail=True, methods=["post"])
     def disqualify(self, request, pk=None):
-        lead = self.get_object()
-        reason = self._input(serializers.ReasonSerializer)["reason"]
-        return self._moved(leads.lead_disqualify(lead_id=lead.pk, actor=request.user, reason=reason))
+        return self._move_with_reason(leads.lead_disqualify)
 
     @extend_schema(request=serializers.ConvertSerializer, responses={201: serializers.OpportunitySerializer})
     @action(detail=True, methods=["post"])

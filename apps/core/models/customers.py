@@ -33,13 +33,30 @@ def normalize_email(value: str) -> str:
     return f"{local}@{domain.lower()}" if at else value
 
 
+class UniqueIgnoringCaseMixin:
+    """Names the field when its case-insensitive unique constraint is hit (Django reports it unattached)."""
+
+    unique_ignoring_case: str
+
+    def validate_constraints(self, exclude=None):
+        try:
+            super().validate_constraints(exclude=exclude)
+        except ValidationError as error:
+            field, value = self.unique_ignoring_case, getattr(self, self.unique_ignoring_case)
+            if type(self)._default_manager.filter(**{f"{field}__iexact": value}).exclude(pk=self.pk).exists():
+                label = self._meta.get_field(field).verbose_name
+                message = f"A {self._meta.verbose_name} with the {label} '{value}' exists."
+                raise ValidationError({field: message}) from error
+            raise
+
+
 class Segment(models.TextChoices):
     SMB = "smb", "SMB"
     MID_MARKET = "mid_market", "Mid-market"
     ENTERPRISE = "enterprise", "Enterprise"
 
 
-class Account(models.Model):
+class Account(UniqueIgnoringCaseMixin, models.Model):
     """A customer or prospect company. Its domain is its identity: normalised and unique."""
 
     name = models.CharField(max_length=200)
@@ -61,6 +78,7 @@ class Account(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
+    unique_ignoring_case = "domain"
 
     class Meta:
         ordering = ["name"]
@@ -83,14 +101,6 @@ class Account(models.Model):
         if self.country:
             self.country = self.country.upper()
 
-    def validate_constraints(self, exclude=None):
-        try:
-            super().validate_constraints(exclude=exclude)
-        except ValidationError as error:
-            if Account.objects.filter(domain__iexact=self.domain).exclude(pk=self.pk).exists():
-                raise ValidationError({"domain": f"An account with the domain '{self.domain}' exists."}) from error
-            raise
-
 
 class ConsentStatus(models.TextChoices):
     UNKNOWN = "unknown", "Unknown"
@@ -98,11 +108,11 @@ class ConsentStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
-class Contact(models.Model):
+class Contact(UniqueIgnoringCaseMixin, models.Model):
     """A person at an account, with the consent that decides whether anyone may e-mail them."""
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
-    email = models.EmailField(max_length=254)
+    email = models.EmailField("e-mail", max_length=254)
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     title = models.CharField(max_length=150, blank=True)
@@ -114,6 +124,7 @@ class Contact(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
+    unique_ignoring_case = "email"
 
     class Meta:
         ordering = ["last_name", "first_name"]
@@ -137,14 +148,6 @@ class Contact(models.Model):
     def clean(self):
         super().clean()
         self.email = normalize_email(self.email)
-
-    def validate_constraints(self, exclude=None):
-        try:
-            super().validate_constraints(exclude=exclude)
-        except ValidationError as error:
-            if Contact.objects.filter(email__iexact=self.email).exclude(pk=self.pk).exists():
-                raise ValidationError({"email": f"A contact with the e-mail '{self.email}' exists."}) from error
-            raise
 
 
 class LeadStage(models.TextChoices):
@@ -207,7 +210,7 @@ class Lead(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(score__lte=100), name="lead_score_at_most_100"),
             models.CheckConstraint(
-                condition=~Q(stage__in=list(STAGES_NEEDING_REASON)) | ~Q(stage_reason=""),
+                condition=~Q(stage__in=sorted(STAGES_NEEDING_REASON)) | ~Q(stage_reason=""),
                 name="lead_recycled_or_disqualified_has_reason",
             ),
         ]

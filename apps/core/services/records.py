@@ -12,6 +12,7 @@ def validated_save(instance: models.Model) -> models.Model:
         instance.full_clean()
     except ValidationError as error:
         raise as_application_error(error) from error
+    # clean() may normalise fields the caller did not touch (a domain, an e-mail): save the whole row.
     instance.save()
     return instance
 
@@ -27,13 +28,7 @@ def apply_changes(instance: models.Model, data: dict, editable: tuple[str, ...])
         return instance
     for name in changed:
         setattr(instance, name, data[name])
-    try:
-        instance.full_clean()
-    except ValidationError as error:
-        raise as_application_error(error) from error
-    # clean() may normalise other fields (a domain, an e-mail); save what it may have touched.
-    instance.save()
-    return instance
+    return validated_save(instance)
 
 
 def as_application_error(error: ValidationError) -> ApplicationError:
