@@ -59,7 +59,7 @@ def test_the_paginator_caps_its_count(db, monkeypatch):
 
 
 @pytest.mark.postgres
-def test_an_unfiltered_big_table_is_sized_from_the_planner(on_postgres, monkeypatch):
+def test_an_unfiltered_big_table_is_sized_from_the_planner(db, on_postgres, monkeypatch):
     monkeypatch.setattr(LargeTablePaginator, "CAP", 5)
     AccountFactory.create_batch(8)
     from apps.core.models import Account

@@ -30,7 +30,6 @@ class AccountViewSet(
     filterset_class = filters.AccountFilter
     permission_classes = [OpsWriteOrReadOnly]
     lookup_value_regex = ID_PATTERN
-    ordering_fields = ["id", "name"]
 
     def get_queryset(self):
         return selectors.account_list(user=self.request.user)
@@ -49,7 +48,6 @@ class ContactViewSet(AccountViewSet):
 
     serializer_class = serializers.ContactSerializer
     filterset_class = filters.ContactFilter
-    ordering_fields = ["id", "email"]
 
     def get_queryset(self):
         return selectors.contact_list(user=self.request.user)
@@ -70,7 +68,6 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     filterset_class = filters.LeadFilter
     permission_classes = [LeadCreateByOps]
     lookup_value_regex = ID_PATTERN
-    ordering_fields = ["id", "score", "created_at"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
@@ -150,7 +147,6 @@ class OpportunityViewSet(
 
     filterset_class = filters.OpportunityFilter
     lookup_value_regex = ID_PATTERN
-    ordering_fields = ["id", "amount", "close_date"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user

@@ -1,0 +1,124 @@
+"""`make bench`: fills PostgreSQL with a million leads and times the lead list beside its baselines."""
+
+import argparse
+import os
+import platform
+import sys
+import time
+import warnings
+
+import django
+
+# baseline: (the most our time may be, as a multiple of the baseline's; how the goal reads)
+GOALS = {
+    "floor": (1.5, "≤ 1.50× floor"),
+    "default": (0.2, "≤ 0.20× (5× faster)"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smops.settings")
+    django.setup()
+    # Static files are not collected for the bench; WhiteNoise says so on every start, which is noise here.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+
+    from tests.bench.database import NotABenchDatabase
+    from tests.bench.measure import BenchError
+
+    try:
+        _prepare_database(refill=args.refill, scale=args.scale)
+        results = _measure(args)
+    except (NotABenchDatabase, BenchError) as error:
+        print(f"bench failed: {error}", file=sys.stderr)
+        return 1
+    _report(results, args)
+    return 0
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
+    parser.add_argument("--refill", action="store_true", help="drop the bench database and build it again")
+    parser.add_argument("--repeat", type=int, default=30, help="timed requests per endpoint and page (median)")
+    parser.add_argument("--warmup", type=int, default=3, help="untimed requests per endpoint and page first")
+    parser.add_argument("--scale", type=float, default=1.0, help="data size; 1.0 is a million leads")
+    return parser.parse_args(argv)
+
+
+def _prepare_database(*, refill: bool, scale: float) -> None:
+    from django.core.management import call_command
+
+    from tests.bench import database, fill
+
+    database.ensure_exists(recreate=refill)
+    call_command("migrate", interactive=False, verbosity=0)
+    sizes = fill.Sizes.at_scale(scale)
+    if not refill and fill.is_filled(sizes):
+        print(f"Reusing the bench data ({sizes.leads:,} leads); --refill builds it again.")
+        return
+    print(f"Filling {sizes.accounts:,} accounts, {sizes.contacts:,} contacts and {sizes.leads:,} leads …")
+    started = time.perf_counter()
+    fill.fill(sizes)
+    print(f"Filled in {time.perf_counter() - started:.0f} s.")
+
+
+def _measure(args: argparse.Namespace) -> list:
+    from django.test import override_settings
+
+    from apps.core.models import Lead, User
+    from tests.bench import fill, measure
+
+    # DEBUG off as in production: with it on, Django keeps every query's text, which taxes chatty endpoints.
+    with override_settings(ROOT_URLCONF="tests.bench.urls", DEBUG=False):
+        user = User.objects.get(username=fill.BENCH_USER)
+        client = measure.signed_in_client(user)
+        pages = measure.first_and_deep_page(Lead.objects.count())
+        return [measure.measure(page, client, user, warmup=args.warmup, repeat=args.repeat) for page in pages]
+
+
+def _report(results: list, args: argparse.Namespace) -> None:
+    from django.db import connection
+
+    print()
+    print(
+        f"GET /api/v1/leads/ as a sales_ops user (sees every lead), 50 a page; median of {args.repeat} after "
+        f"{args.warmup} warm-up requests; Python {platform.python_version()}, "
+        f"PostgreSQL {connection.pg_version // 10000}, {os.cpu_count()} CPUs"
+    )
+    rows = [_row(result, baseline, limit, goal) for result in results for baseline, (limit, goal) in GOALS.items()]
+    _print_table(("figure", "ours ms", "baseline ms", "ratio", "goal", "", "queries ours / baseline"), rows)
+    print()
+    print("ratio = our median / the baseline's. floor: a bare Django view serving the same 50 rows through")
+    print(".values() and JsonResponse. default: a DRF ModelViewSet with nested ModelSerializers for owner and")
+    print("account and PageNumberPagination. A MISS is reported, not fatal: the exit code is 0.")
+
+
+def _print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """Columns as wide as their widest cell; the numbers (columns 1-3) right-aligned."""
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        cells = [
+            cell.rjust(width) if 1 <= i <= 3 else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        print("  ".join(cells).rstrip())
+        if row is header:
+            print("-" * (sum(widths) + 2 * (len(widths) - 1)))
+
+
+def _row(result, baseline: str, limit: float, goal: str) -> tuple[str, ...]:
+    ours, theirs = result.median_ms["ours"], result.median_ms[baseline]
+    ratio = ours / theirs
+    return (
+        f"lead list, {result.page.label}, vs {baseline}",
+        f"{ours:.2f}",
+        f"{theirs:.2f}",
+        f"{ratio:.2f}×",
+        goal,
+        "PASS" if ratio <= limit else "MISS",
+        f"{result.queries['ours']} / {result.queries[baseline]}",
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
