@@ -36,12 +36,12 @@ def _owned_by_visible(queryset: QuerySet, user: User, owner_field: str = "owner"
 
 
 def lead_list(*, user: User) -> QuerySet[Lead]:
-    """Leads `user` may see, with what the list shows embedded (owner, account, contact) in one query."""
-    queryset = Lead.objects.select_related("owner", "account", "contact").only(*LEAD_LIST_FIELDS)
-    return _owned_by_visible(queryset, user)
+    """Leads `user` may see, with owner, account and contact joined in (for pages and reports)."""
+    return _owned_by_visible(Lead.objects.select_related("owner", "account", "contact"), user)
 
 
-LEAD_LIST_FIELDS = (
+# What the API shows of a lead: its own columns and those of its owner, account and contact.
+LEAD_ROW_FIELDS = (
     "id",
     "stage",
     "source",
@@ -49,20 +49,28 @@ LEAD_LIST_FIELDS = (
     "stage_reason",
     "stage_changed_at",
     "created_at",
-    "owner__id",
+    "owner_id",
     "owner__username",
     "owner__first_name",
     "owner__last_name",
     "owner__email",
-    "account__id",
+    "account_id",
     "account__name",
     "account__domain",
     "account__segment",
-    "contact__id",
+    "contact_id",
     "contact__email",
     "contact__first_name",
     "contact__last_name",
 )
+
+
+def lead_rows(*, user: User) -> QuerySet[dict]:
+    """The API's read model of leads: flat rows of what `user` may see, in one joined query.
+
+    Rows, not model instances: building four instances per lead was half the time of a page of fifty.
+    """
+    return _owned_by_visible(Lead.objects.all(), user).values(*LEAD_ROW_FIELDS)
 
 
 def opportunity_list(*, user: User) -> QuerySet[Opportunity]:

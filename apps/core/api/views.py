@@ -72,10 +72,14 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Lead.objects.none()
-        return selectors.lead_list(user=self.request.user)
+        return selectors.lead_rows(user=self.request.user)
+
+    def _lead_id(self) -> int:
+        """The id of the lead in the URL, if the user may see it (else a 404)."""
+        return self.get_object()["id"]
 
     def _moved(self, lead) -> Response:
-        return Response(self.get_serializer(selectors.lead_list(user=self.request.user).get(pk=lead.pk)).data)
+        return Response(self.get_serializer(selectors.lead_rows(user=self.request.user).get(pk=lead.pk)).data)
 
     def _input(self, serializer_class):
         data = serializer_class(data=self.request.data)
@@ -91,24 +95,24 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(request=serializers.EmptySerializer)
     @action(detail=True, methods=["post"])
     def qualify(self, request, pk=None):
-        return self._moved(leads.lead_qualify(lead_id=self.get_object().pk, actor=request.user))
+        return self._moved(leads.lead_qualify(lead_id=self._lead_id(), actor=request.user))
 
     @extend_schema(request=serializers.HandoffSerializer)
     @action(detail=True, methods=["post"])
     def handoff(self, request, pk=None):
-        lead = self.get_object()
+        lead_id = self._lead_id()
         owner = self._input(serializers.HandoffSerializer)["owner"]
-        return self._moved(leads.lead_handoff(lead_id=lead.pk, owner=owner, actor=request.user))
+        return self._moved(leads.lead_handoff(lead_id=lead_id, owner=owner, actor=request.user))
 
     @extend_schema(request=serializers.EmptySerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        return self._moved(leads.lead_accept(lead_id=self.get_object().pk, actor=request.user))
+        return self._moved(leads.lead_accept(lead_id=self._lead_id(), actor=request.user))
 
     def _move_with_reason(self, move) -> Response:
-        lead = self.get_object()
+        lead_id = self._lead_id()
         reason = self._input(serializers.ReasonSerializer)["reason"]
-        return self._moved(move(lead_id=lead.pk, actor=self.request.user, reason=reason))
+        return self._moved(move(lead_id=lead_id, actor=self.request.user, reason=reason))
 
     @extend_schema(request=serializers.ReasonSerializer)
     @action(detail=True, methods=["post"])
@@ -129,9 +133,9 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(request=serializers.ConvertSerializer, responses={201: serializers.OpportunitySerializer})
     @action(detail=True, methods=["post"])
     def convert(self, request, pk=None):
-        lead = self.get_object()
+        lead_id = self._lead_id()
         opportunity = leads.lead_convert(
-            lead_id=lead.pk, actor=request.user, **self._input(serializers.ConvertSerializer)
+            lead_id=lead_id, actor=request.user, **self._input(serializers.ConvertSerializer)
         )
         return Response(serializers.OpportunitySerializer(opportunity).data, status=status.HTTP_201_CREATED)
 

@@ -15,6 +15,11 @@ from simple_history.models import HistoricalRecords
 from apps.core import business_time
 
 
+def full_name(first: str, last: str) -> str:
+    """How smops writes a person's name, wherever it shows one."""
+    return f"{first} {last}".strip()
+
+
 class Role(models.TextChoices):
     """Roles are Django groups of these names; superusers are admins."""
 
