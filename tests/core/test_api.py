@@ -347,7 +347,10 @@ def test_healthz_reports_database_and_broker(client, db):
 def test_healthz_says_when_the_broker_is_down(client, db, monkeypatch):
     from smops.celery import app
 
-    monkeypatch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    from kombu import Connection
+
+    # Nothing listens on port 1; a new connection, so that no pooled broker connection answers instead.
+    monkeypatch.setattr(app, "connection_for_write", lambda: Connection("redis://127.0.0.1:1/0"))
     response = client.get("/healthz/")
     assert response.status_code == 503
     assert response.json()["broker"].startswith("error")
