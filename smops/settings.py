@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -164,6 +165,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Installed into django-celery-beat's tables when beat starts; ops can edit them in the admin.
 CELERY_BEAT_SCHEDULE = {
     "outbox-flush": {"task": "apps.core.tasks.outbox_flush_task", "schedule": 60.0},
+    "sla-scan": {"task": "apps.sales_ops.tasks.sla_scan_task", "schedule": 60.0},
+    "sla-digest": {"task": "apps.sales_ops.tasks.sla_digest_task", "schedule": crontab(hour=6, minute=30)},
 }
 
 # --- API ----------------------------------------------------------------------------------------

@@ -6,4 +6,15 @@ from django.apps import AppConfig
 class SalesOpsConfig(AppConfig):
     name = "apps.sales_ops"
     label = "sales_ops"
-    verbose_name = "Sales ops: lead SLAs, deal desk, quotas"
+    verbose_name = "Sales ops: lead SLAs"
+
+    def ready(self):
+        from apps.core.signals import lead_moved
+
+        lead_moved.connect(_start_or_stop_sla_clocks, dispatch_uid="sales_ops.sla_clocks")
+
+
+def _start_or_stop_sla_clocks(sender, *, lead, transition, **kwargs):
+    from apps.sales_ops.services import sla_on_lead_moved
+
+    sla_on_lead_moved(lead=lead, transition=transition)

@@ -10,6 +10,7 @@ from apps.core.exceptions import ActionForbidden, ApplicationError
 from apps.core.models import Contact, Lead, LeadStage, LeadTransition, Opportunity, Role, User
 from apps.core.models.customers import LEAD_MOVES, STAGES_NEEDING_REASON, LeadSource
 from apps.core.services.opportunities import opportunity_create
+from apps.core.signals import lead_moved
 
 # Who may make each move (superusers may make any; `None` as actor means the system itself).
 _MARKETING_MOVES = {LeadStage.MQL, LeadStage.SQL}
@@ -43,7 +44,10 @@ def lead_create(
     lead.stage_changed_by = actor
     lead.full_clean()
     lead.save()
-    LeadTransition.objects.create(lead=lead, from_stage="", to_stage=LeadStage.NEW, actor=actor, at=lead.created_at)
+    transition = LeadTransition.objects.create(
+        lead=lead, from_stage="", to_stage=LeadStage.NEW, actor=actor, at=lead.created_at
+    )
+    lead_moved.send(sender=Lead, lead=lead, transition=transition)
     return lead
 
 
@@ -87,11 +91,12 @@ def lead_move(
     if owner is not None:
         lead.owner = owner
         update_fields.append("owner")
-    LeadTransition.objects.create(
+    transition = LeadTransition.objects.create(
         lead=lead, from_stage=lead.stage, to_stage=to_stage, actor=actor, reason=reason, at=now
     )
     lead.stage, lead.stage_changed_at, lead.stage_changed_by = to_stage, now, actor
     lead.save(update_fields=update_fields)
+    lead_moved.send(sender=Lead, lead=lead, transition=transition)
     return lead
 
 
@@ -154,3 +159,21 @@ def lead_convert(
         close_date=close_date or (timezone.localdate() + dt.timedelta(days=90)),
         source_lead=lead,
     )
+
+
+@transaction.atomic
+def lead_reassign(*, lead_id: int, owner: User, actor: User | None) -> Lead:
+    """Give a lead to another owner without moving it; its SLA clock stays (the agreement is the team's)."""
+    lead = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead_id)
+    if not owner.is_active or not owner.has_role(Role.REP, Role.MANAGER):
+        raise ApplicationError(f"{owner} is not an active rep or manager.", field="owner")
+    if actor is not None and not (actor.is_superuser or actor.has_role(Role.SALES_OPS) or _is_above(actor, lead)):
+        raise ActionForbidden("Only the owner's managers or sales ops may reassign this lead.")
+    if lead.owner_id != owner.pk:
+        lead.owner = owner
+        lead.save(update_fields=["owner"])
+    return lead
+
+
+def _is_above(actor: User, lead: Lead) -> bool:
+    return lead.owner is not None and actor in lead.owner.manager_chain()

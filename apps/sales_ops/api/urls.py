@@ -1,0 +1,3 @@
+"""Routes of the SLA API under /api/v1/sla/."""
+
+urlpatterns = []

@@ -1,0 +1,346 @@
+"""Lead SLA writes: clocks start and stop with lead moves, pause and resume, and the scan that alerts."""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core import business_time
+from apps.core.exceptions import ApplicationError
+from apps.core.models import Lead, LeadTransition, User
+from apps.core.services import leads as lead_services
+from apps.core.services.outbox import email_enqueue
+from apps.sales_ops.models import SlaClock, SlaEscalation, SlaEvent, SlaNotice, SlaPolicy
+
+BREACH_REASON = "SLA breached"
+Level = SlaEscalation.Level
+
+
+# --- policies -----------------------------------------------------------------------------------
+
+
+def sla_policy_for(lead: Lead) -> SlaPolicy | None:
+    """The first active policy, in priority order, whose filters fit the lead in its current stage."""
+    for policy in SlaPolicy.objects.filter(active=True, stage=lead.stage).order_by("priority", "id"):
+        if policy.matches(lead):
+            return policy
+    return None
+
+
+# --- clocks start and stop with the lead's moves ---------------------------------------------------
+
+
+def sla_on_lead_moved(*, lead: Lead, transition: LeadTransition) -> None:
+    """Stop the clock of the stage the lead left; start one if the stage it entered is governed.
+
+    Runs inside the move's transaction (core's `lead_moved` signal), so the two commit together.
+    """
+    open_clocks = SlaClock.objects.select_for_update().filter(lead=lead, stopped_at__isnull=True)
+    for clock in open_clocks.exclude(stage=lead.stage):
+        _stop(clock, at=transition.at, actor=transition.actor)
+    policy = sla_policy_for(lead)
+    if policy is not None and not open_clocks.filter(stage=lead.stage).exists():
+        sla_clock_start(lead=lead, policy=policy, at=transition.at)
+
+
+def sla_clock_start(*, lead: Lead, policy: SlaPolicy, at: dt.datetime) -> SlaClock:
+    """A clock for the lead in its stage, with due and warning instants in the policy's business time."""
+    calendar, schedule = policy.schedule_for(lead)
+    due = policy.due(schedule, at)
+    budget = business_time.working_time_between(schedule, at, due)
+    warn = business_time.add_working_time(schedule, at, budget * policy.warn_at_percent / 100)
+    clock = SlaClock(
+        lead=lead,
+        policy=policy,
+        stage=lead.stage,
+        calendar=calendar,
+        started_at=at,
+        counting_since=at,
+        budget=budget,
+        warn_at=warn,
+        due_at=due,
+    )
+    clock.next_check_at = _next_check(clock, schedule, _ladder(policy))
+    clock.save()
+    SlaEvent.objects.create(clock=clock, kind=SlaEvent.Kind.STARTED, at=at, detail=f"due {due:%Y-%m-%d %H:%M} UTC")
+    return clock
+
+
+def _stop(clock: SlaClock, *, at: dt.datetime, actor: User | None) -> None:
+    """Met when the lead left its stage by the due instant (paused time not counted), else breached."""
+    met = clock.breached_at is None and (clock.state == SlaClock.State.PAUSED or at <= clock.due_at)
+    clock.state = SlaClock.State.MET if met else SlaClock.State.BREACHED
+    if not met and clock.breached_at is None:
+        clock.breached_at = clock.due_at
+    clock.stopped_at, clock.next_check_at = at, None
+    clock.save(update_fields=["state", "breached_at", "stopped_at", "next_check_at"])
+    kind = SlaEvent.Kind.MET if met else SlaEvent.Kind.STOPPED_BREACHED
+    SlaEvent.objects.create(clock=clock, kind=kind, at=at, actor=actor)
+
+
+# --- pause and resume ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sla_clock_pause(*, clock_id: int, reason: str, actor: User | None) -> SlaClock:
+    """Stop the count (e.g. while waiting on the customer) for one of the policy's pause reasons."""
+    clock = SlaClock.objects.select_for_update().select_related("policy").get(pk=clock_id)
+    if clock.state == SlaClock.State.PAUSED:
+        return clock
+    if clock.state != SlaClock.State.RUNNING or not clock.is_open:
+        raise ApplicationError(f"Only a running clock can be paused; this one is {clock.state}.", code="illegal_move")
+    allowed = clock.policy.pause_reasons
+    if reason not in allowed:
+        choices = ", ".join(f"'{r}'" for r in allowed) or "none: this policy's clocks cannot be paused"
+        raise ApplicationError(f"Not a pause reason of this policy. Allowed: {choices}.", field="reason")
+    now = timezone.now()
+    clock.used_before_pause += business_time.working_time_between(clock.schedule(), clock.counting_since, now)
+    clock.state, clock.paused_at, clock.pause_reason, clock.next_check_at = SlaClock.State.PAUSED, now, reason, None
+    clock.save(update_fields=["used_before_pause", "state", "paused_at", "pause_reason", "next_check_at"])
+    SlaEvent.objects.create(clock=clock, kind=SlaEvent.Kind.PAUSED, at=now, actor=actor, detail=reason)
+    return clock
+
+
+@transaction.atomic
+def sla_clock_resume(*, clock_id: int, actor: User | None) -> SlaClock:
+    """Count again: the due and warning instants move to where the rest of the budget runs out."""
+    clock = SlaClock.objects.select_for_update().select_related("policy").get(pk=clock_id)
+    if clock.state != SlaClock.State.PAUSED:
+        raise ApplicationError(f"Only a paused clock can be resumed; this one is {clock.state}.", code="illegal_move")
+    now, schedule = timezone.now(), clock.schedule()
+    remaining = clock.budget - clock.used_before_pause
+    warn_budget = clock.budget * clock.policy.warn_at_percent / 100
+    clock.due_at = business_time.add_working_time(schedule, now, remaining)
+    clock.warn_at = business_time.add_working_time(
+        schedule, now, max(warn_budget - clock.used_before_pause, dt.timedelta(0))
+    )
+    clock.state, clock.counting_since, clock.paused_at, clock.pause_reason = SlaClock.State.RUNNING, now, None, ""
+    clock.next_check_at = _next_check(clock, schedule, _ladder(clock.policy))
+    clock.save()
+    SlaEvent.objects.create(
+        clock=clock, kind=SlaEvent.Kind.RESUMED, at=now, actor=actor, detail=f"due {clock.due_at:%Y-%m-%d %H:%M} UTC"
+    )
+    return clock
+
+
+# --- the scan -----------------------------------------------------------------------------------
+
+
+def sla_scan(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
+    """Handle every clock whose next check has come: record the level, tell its recipients, act at final breach.
+
+    Each batch is one transaction over rows locked with SKIP LOCKED, so overlapping scans split the work
+    and a scan killed half-way leaves its batch to the next. A level is marked done on the clock in the
+    same transaction that writes its notices (unique per clock, level and recipient) and their e-mails:
+    each is sent exactly once. The query count depends on the batch, not on how many clocks run.
+    Returns the number of clocks handled.
+    """
+    now = now or timezone.now()
+    handled = 0
+    while True:
+        with transaction.atomic():
+            clocks = list(
+                SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(next_check_at__lte=now)
+                .select_related("policy", "lead__owner__manager__manager", "lead__account", "lead__contact")
+                .order_by("next_check_at")[:batch_size]
+            )
+            if not clocks:
+                return handled
+            _ScanBatch(clocks, now).run()
+        handled += len(clocks)
+        if len(clocks) < batch_size:
+            return handled
+
+
+class _ScanBatch:
+    """One locked batch of clocks: what each passed, written in bulk, then the e-mails and breach actions."""
+
+    def __init__(self, clocks: list[SlaClock], now: dt.datetime):
+        self.clocks, self.now = clocks, now
+        self.ladders: dict[int, list[SlaEscalation]] = defaultdict(list)
+        for rung in SlaEscalation.objects.filter(policy__in={clock.policy_id for clock in clocks}):
+            self.ladders[rung.policy_id].append(rung)
+        self.schedules = _schedules({clock.calendar_id for clock in clocks})
+        self.events: list[SlaEvent] = []
+        self.notices: list[SlaNotice] = []
+        self.finally_breached: list[SlaClock] = []
+
+    def run(self) -> None:
+        for clock in self.clocks:
+            self._handle(clock)
+        SlaEvent.objects.bulk_create(self.events)
+        SlaClock.objects.bulk_update(self.clocks, ["state", "breached_at", "next_check_at", "levels_done"])
+        # Unique per clock, level and recipient; the clocks are locked and their levels marked done in this
+        # transaction, so none exists yet: a clash would be a bug, and it rolls the whole batch back.
+        SlaNotice.objects.bulk_create(self.notices)
+        _send_alerts(self.notices, self.now, self.schedules)
+        for clock in self.finally_breached:
+            _act_on_final_breach(clock, self.now)
+
+    def _handle(self, clock: SlaClock) -> None:
+        schedule, ladder = self.schedules[clock.calendar_id], self.ladders[clock.policy_id]
+        levels = _levels(clock, schedule, ladder)
+        done = set(clock.levels_done)
+        for at, key in levels:
+            if key in done or at > self.now:
+                continue
+            done.add(key)
+            self.events.append(
+                SlaEvent(clock=clock, kind=_LEVEL_EVENTS.get(key, SlaEvent.Kind.ESCALATION), at=self.now, detail=key)
+            )
+            if key == Level.BREACH:
+                clock.state, clock.breached_at = SlaClock.State.BREACHED, clock.due_at
+            self.notices += [
+                SlaNotice(clock=clock, level=key, recipient=address, created_at=self.now)
+                for address in _recipients(clock, key, ladder)
+            ]
+        clock.levels_done = sorted(done)
+        clock.next_check_at = next((at for at, key in levels if key not in done), None)
+        if levels[-1][1] in done and clock.breached_at is not None:
+            self.finally_breached.append(clock)
+
+
+def _schedules(calendar_ids) -> dict[int | None, business_time.Schedule]:
+    """Each calendar's schedule once per batch (None: around the clock)."""
+    from apps.core.models import BusinessCalendar
+
+    schedules = {None: business_time.always()}
+    for calendar in BusinessCalendar.objects.filter(pk__in=calendar_ids - {None}).prefetch_related(
+        "working_hours", "holidays"
+    ):
+        schedules[calendar.pk] = calendar.schedule()
+    return schedules
+
+
+def _ladder(policy: SlaPolicy) -> list[SlaEscalation]:
+    return list(policy.escalations.all())
+
+
+def _levels(clock: SlaClock, schedule, ladder: list[SlaEscalation]) -> list[tuple[dt.datetime, str]]:
+    """Every level this clock passes, with its instant, in time order: warning, breach, after-breach rungs."""
+    levels = {Level.WARNING.value: clock.warn_at, Level.BREACH.value: clock.due_at}
+    for rung in ladder:
+        if rung.level == Level.AFTER_BREACH:
+            levels[rung.level_key] = business_time.add_working_time(
+                schedule, clock.due_at, dt.timedelta(hours=rung.hours_after_breach)
+            )
+    return sorted((at, key) for key, at in levels.items())
+
+
+_LEVEL_EVENTS = {Level.WARNING.value: SlaEvent.Kind.WARNING, Level.BREACH.value: SlaEvent.Kind.BREACH}
+
+
+def _next_check(clock: SlaClock, schedule, ladder) -> dt.datetime | None:
+    done = set(clock.levels_done)
+    return next((at for at, key in _levels(clock, schedule, ladder) if key not in done), None)
+
+
+def _recipients(clock: SlaClock, level_key: str, ladder: list[SlaEscalation]) -> list[str]:
+    """The addresses a level reaches, from the lead's current owner (reassigning moves the alerts with it)."""
+    owner = clock.lead.owner
+    manager = owner.manager if owner is not None else None
+    people = {
+        SlaEscalation.Recipient.OWNER: owner,
+        SlaEscalation.Recipient.MANAGER: manager,
+        SlaEscalation.Recipient.SECOND_MANAGER: manager.manager if manager is not None else None,
+    }
+    addresses = set()
+    for rung in ladder:
+        if rung.level_key != level_key:
+            continue
+        if rung.recipient == SlaEscalation.Recipient.ADDRESS:
+            addresses.add(rung.email)
+        elif (person := people[rung.recipient]) is not None and person.email:
+            addresses.add(person.email)
+    return sorted(addresses)
+
+
+def _act_on_final_breach(clock: SlaClock, now: dt.datetime) -> None:
+    policy = clock.policy
+    if policy.on_breach == SlaPolicy.OnBreach.RECYCLE and clock.lead.stage == clock.stage:
+        SlaEvent.objects.create(clock=clock, kind=SlaEvent.Kind.RECYCLED, at=now, detail=BREACH_REASON)
+        lead_services.lead_recycle(lead_id=clock.lead_id, actor=None, reason=BREACH_REASON)
+    elif policy.on_breach == SlaPolicy.OnBreach.REASSIGN and clock.lead.owner_id != policy.queue_owner_id:
+        SlaEvent.objects.create(clock=clock, kind=SlaEvent.Kind.REASSIGNED, at=now, detail=f"to {policy.queue_owner}")
+        lead_services.lead_reassign(lead_id=clock.lead_id, owner=policy.queue_owner, actor=None)
+
+
+def _send_alerts(notices: list[SlaNotice], now: dt.datetime, schedules) -> None:
+    """One e-mail per recipient for everything this batch told them, however many clocks."""
+    by_recipient: dict[str, list[SlaNotice]] = defaultdict(list)
+    for notice in notices:
+        by_recipient[notice.recipient].append(notice)
+    for address, theirs in by_recipient.items():
+        rows = [_alert_row(n.clock, n.level, now, schedules[n.clock.calendar_id]) for n in theirs]
+        breaches = sum(1 for row in rows if row["level"] != Level.WARNING)
+        message = email_enqueue(
+            key=f"sla-alert:{address}:{min(n.pk for n in theirs)}",
+            to=[address],
+            template="sla_alert",
+            context={"rows": rows, "breaches": breaches, "warnings": len(rows) - breaches},
+        )
+        SlaNotice.objects.filter(pk__in=[n.pk for n in theirs]).update(email=message)
+
+
+def _alert_row(clock: SlaClock, level_key: str, now: dt.datetime, schedule) -> dict:
+    lead = clock.lead
+    over = business_time.working_time_between(schedule, clock.due_at, now)
+    level = level_key.split("+")[0]
+    return {
+        "level": level,
+        "level_label": {"warning": "Warning", "breach": "Breached"}.get(level, "Escalation"),
+        "lead_id": lead.pk,
+        "lead": str(lead.contact),
+        "account": lead.account.name,
+        "owner": str(lead.owner) if lead.owner else "nobody",
+        "stage": lead.get_stage_display(),
+        "policy": clock.policy.name,
+        "due_at": clock.due_at,
+        "over": _hours(over) if over > dt.timedelta(0) else "",
+        "left": _hours(-over) if over < dt.timedelta(0) else "",
+        "link": f"/sales/leads/{lead.pk}/",
+    }
+
+
+def _hours(delta: dt.timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+# --- the daily digest ------------------------------------------------------------------------------
+
+
+def sla_digest_send(*, day: dt.date) -> int:
+    """A morning e-mail to each subscribed manager listing their team's open breaches (once per day)."""
+    from apps.core.selectors import team_member_ids
+    from apps.sales_ops.models import SlaDigestSubscription
+
+    sent = 0
+    now = timezone.now()
+    for subscription in SlaDigestSubscription.objects.filter(active=True).select_related("user"):
+        manager = subscription.user
+        clocks = (
+            SlaClock.objects.filter(
+                stopped_at__isnull=True,
+                state=SlaClock.State.BREACHED,
+                lead__owner_id__in=team_member_ids(manager),
+            )
+            .select_related("policy", "lead__owner", "lead__account", "lead__contact")
+            .order_by("due_at")
+        )
+        clocks = list(clocks)
+        schedules = _schedules({clock.calendar_id for clock in clocks})
+        rows = [_alert_row(clock, Level.BREACH, now, schedules[clock.calendar_id]) for clock in clocks]
+        if not rows or not manager.email:
+            continue
+        with transaction.atomic():
+            email_enqueue(
+                key=f"sla-digest:{manager.pk}:{day.isoformat()}",
+                to=[manager.email],
+                template="sla_digest",
+                context={"rows": rows, "manager": manager, "day": day},
+            )
+        sent += 1
+    return sent

@@ -1,0 +1,18 @@
+"""Celery tasks of sales ops: thin, idempotent, calling services."""
+
+from celery import shared_task
+from django.utils import timezone
+
+from apps.sales_ops import services
+
+
+@shared_task(acks_late=True)
+def sla_scan_task() -> int:
+    """Every minute: warnings, breaches, escalations and breach actions that have come due."""
+    return services.sla_scan()
+
+
+@shared_task(acks_late=True)
+def sla_digest_task() -> int:
+    """Every morning: each subscribed manager's digest of their team's open breaches."""
+    return services.sla_digest_send(day=timezone.localdate())

@@ -1,0 +1,391 @@
+"""Lead SLAs: policy matching, clocks in business time, the scan's exactly-once alerts, breach actions."""
+
+import datetime as dt
+import threading
+from unittest import mock
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from apps.core.exceptions import ApplicationError
+from apps.core.factories import AccountFactory, BusinessCalendarFactory, LeadFactory, TerritoryFactory, UserFactory
+from apps.core.models import EmailMessage, LeadStage, Role
+from apps.core.services import leads
+from apps.sales_ops import services
+from apps.sales_ops.factories import SlaPolicyFactory
+from apps.sales_ops.models import SlaClock, SlaEscalation, SlaEvent, SlaNotice, SlaPolicy
+
+H = dt.timedelta(hours=1)
+T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)  # a Monday
+Rung = SlaEscalation
+
+
+@pytest.fixture
+def frozen():
+    """Pin the clock services read (`timezone.now`) and move it by hand."""
+
+    class Clock:
+        now = T0
+
+    with mock.patch("django.utils.timezone.now", lambda: Clock.now):
+        yield Clock
+
+
+@pytest.fixture
+def vp(db):
+    return UserFactory(username="vp", email="vp@example.com", roles=[Role.MANAGER])
+
+
+@pytest.fixture
+def team(vp, manager, rep):
+    manager.manager, manager.email = vp, "mgr@example.com"
+    manager.save()
+    rep.email = "rita@example.com"
+    rep.save()
+    return rep
+
+
+def handed_off(rep, marketing_ops, **lead_fields):
+    lead = LeadFactory(stage=LeadStage.MQL, **lead_fields)
+    leads.lead_handoff(lead_id=lead.pk, owner=rep, actor=marketing_ops)
+    return lead
+
+
+def outbox() -> list[EmailMessage]:
+    """What the scan queued: the outbox rows (their delivery is the outbox's own, tested in core)."""
+    return list(EmailMessage.objects.order_by("id"))
+
+
+def open_clock(lead) -> SlaClock:
+    return SlaClock.objects.get(lead=lead, stopped_at__isnull=True)
+
+
+# --- policies ------------------------------------------------------------------------------------
+
+
+def test_the_first_matching_policy_in_priority_order_wins(db):
+    enterprise = AccountFactory(segment="enterprise")
+    SlaPolicyFactory(name="catch-all", priority=100)
+    specific = SlaPolicyFactory(name="enterprise", priority=10, segment="enterprise")
+    SlaPolicyFactory(name="earlier but inactive", priority=1, active=False)
+    lead = LeadFactory(stage=LeadStage.SQL, contact__account=enterprise)
+    assert services.sla_policy_for(lead) == specific
+    assert (
+        services.sla_policy_for(LeadFactory(stage=LeadStage.SQL, contact__account__segment="smb")).name == "catch-all"
+    )
+
+
+@pytest.mark.parametrize(
+    ("filters", "matches"),
+    [
+        ({"source": "event"}, True),
+        ({"source": "web"}, False),
+        ({"score_min": 50}, True),
+        ({"score_min": 61}, False),
+        ({"score_max": 59}, False),
+        ({"stage": LeadStage.SAL}, False),
+    ],
+)
+def test_policy_filters(db, filters, matches):
+    policy = SlaPolicyFactory(**filters)
+    lead = LeadFactory(stage=LeadStage.SQL, source="event", score=60)
+    assert policy.matches(lead) is matches
+
+
+def test_a_territory_policy_matches_only_that_territory(db):
+    emea, na = TerritoryFactory(code="emea"), TerritoryFactory(code="na")
+    policy = SlaPolicyFactory(territory=emea)
+    assert policy.matches(LeadFactory(stage=LeadStage.SQL, contact__account__territory=emea))
+    assert not policy.matches(LeadFactory(stage=LeadStage.SQL, contact__account__territory=na))
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"target": 0}, "target"),
+        ({"warn_at_percent": 100}, "warn_at_percent"),
+        ({"warn_at_percent": 0}, "warn_at_percent"),
+        ({"score_min": 80, "score_max": 20}, "score_max"),
+        ({"on_breach": "reassign"}, "queue_owner"),
+        ({"calendar_mode": "fixed"}, "calendar"),
+        ({"pause_reasons": "waiting"}, "pause_reasons"),
+    ],
+)
+def test_bad_policies_are_refused_with_the_field_named(db, fields, message):
+    policy = SlaPolicy(**{"name": "bad", "stage": LeadStage.SQL, "target": 4, **fields})
+    with pytest.raises(ValidationError) as caught:
+        policy.full_clean()
+    assert message in caught.value.message_dict
+
+
+def test_an_escalation_to_nobody_is_refused(db):
+    rung = SlaEscalation(policy=SlaPolicyFactory(), level="breach", recipient="address", email="")
+    with pytest.raises(ValidationError, match="reach nobody"):
+        rung.full_clean()
+
+
+# --- clocks --------------------------------------------------------------------------------------
+
+
+def test_handoff_starts_a_clock_with_due_and_warning_instants(frozen, team, marketing_ops):
+    SlaPolicyFactory(target=4, warn_at_percent=75)
+    clock = open_clock(handed_off(team, marketing_ops))
+    assert (clock.started_at, clock.warn_at, clock.due_at) == (T0, T0 + 3 * H, T0 + 4 * H)
+    assert clock.state == SlaClock.State.RUNNING
+    assert clock.next_check_at == clock.warn_at
+    assert [e.kind for e in clock.events.all()] == [SlaEvent.Kind.STARTED]
+
+
+def test_the_clock_counts_in_the_territory_calendar(frozen, team, marketing_ops):
+    calendar = BusinessCalendarFactory(name="UTC office", timezone="UTC")  # Mon–Fri 09–17
+    territory = TerritoryFactory(calendar=calendar)
+    SlaPolicyFactory(target=4, calendar_mode=SlaPolicy.CalendarMode.TERRITORY)
+    frozen.now = dt.datetime(2026, 11, 27, 15, 0, tzinfo=dt.UTC)  # Friday 15:00
+    clock = open_clock(handed_off(team, marketing_ops, contact__account__territory=territory))
+    assert clock.due_at == dt.datetime(2026, 11, 30, 11, 0, tzinfo=dt.UTC)  # Monday 11:00
+    assert clock.calendar == calendar
+
+
+def test_an_ungoverned_stage_starts_no_clock(team, marketing_ops):
+    SlaPolicyFactory(stage=LeadStage.SAL)
+    assert not SlaClock.objects.filter(lead=handed_off(team, marketing_ops)).exists()
+
+
+@pytest.mark.parametrize(
+    ("offset", "state"), [(-1, SlaClock.State.MET), (0, SlaClock.State.MET), (1, SlaClock.State.BREACHED)]
+)
+def test_accepting_around_the_due_instant(frozen, team, marketing_ops, offset, state):
+    SlaPolicyFactory(target=4)
+    lead = handed_off(team, marketing_ops)
+    frozen.now = T0 + 4 * H + dt.timedelta(seconds=offset)
+    leads.lead_accept(lead_id=lead.pk, actor=team)
+    clock = SlaClock.objects.get(lead=lead, stage=LeadStage.SQL)
+    assert (clock.state, clock.stopped_at) == (state, frozen.now)
+
+
+def test_accepting_starts_the_next_stages_clock(frozen, team, marketing_ops):
+    SlaPolicyFactory(target=4)
+    SlaPolicyFactory(name="convert", stage=LeadStage.SAL, target=5, unit=SlaPolicy.Unit.DAYS)
+    lead = handed_off(team, marketing_ops)
+    leads.lead_accept(lead_id=lead.pk, actor=team)
+    assert open_clock(lead).stage == LeadStage.SAL
+    assert open_clock(lead).due_at == T0 + 5 * 24 * H
+
+
+def test_a_failed_move_starts_and_stops_nothing(frozen, team, marketing_ops, other_rep):
+    SlaPolicyFactory()
+    lead = handed_off(team, marketing_ops)
+    with pytest.raises(ApplicationError):
+        leads.lead_accept(lead_id=lead.pk, actor=other_rep)
+    assert open_clock(lead).state == SlaClock.State.RUNNING
+
+
+def test_pause_stops_the_count_and_resume_moves_the_due_instant(frozen, team, marketing_ops):
+    SlaPolicyFactory(target=4, pause_reasons=["waiting on the customer"])
+    clock = open_clock(handed_off(team, marketing_ops))
+    frozen.now = T0 + 1 * H
+    services.sla_clock_pause(clock_id=clock.pk, reason="waiting on the customer", actor=team)
+    frozen.now = T0 + 3 * H + 2 * H  # two hours after the warning point would have been
+    assert services.sla_scan() == 0
+    resumed = services.sla_clock_resume(clock_id=clock.pk, actor=team)
+    assert resumed.due_at == frozen.now + 3 * H
+    assert resumed.warn_at == frozen.now + 2 * H
+    assert [e.kind for e in resumed.events.all()][-2:] == [SlaEvent.Kind.PAUSED, SlaEvent.Kind.RESUMED]
+
+
+def test_a_pause_reason_the_policy_does_not_know_is_refused(frozen, team, marketing_ops):
+    SlaPolicyFactory(pause_reasons=["waiting on the customer"])
+    clock = open_clock(handed_off(team, marketing_ops))
+    with pytest.raises(ApplicationError, match="Not a pause reason"):
+        services.sla_clock_pause(clock_id=clock.pk, reason="lunch", actor=team)
+
+
+def test_reassigning_keeps_the_clock_and_tells_the_new_owner(frozen, team, marketing_ops, sales_ops):
+    SlaPolicyFactory(ladder=[(Rung.Level.BREACH, Rung.Recipient.OWNER, None, "")])
+    lead = handed_off(team, marketing_ops)
+    clock = open_clock(lead)
+    newcomer = UserFactory(username="nina", email="nina@example.com", roles=[Role.REP])
+    leads.lead_reassign(lead_id=lead.pk, owner=newcomer, actor=sales_ops)
+    frozen.now = T0 + 5 * H
+    services.sla_scan()
+    assert open_clock(lead) == clock
+    assert [m.to for m in outbox()] == [["nina@example.com"]]
+
+
+# --- the scan ------------------------------------------------------------------------------------
+
+
+def test_the_warning_tells_the_owner_once(frozen, team, marketing_ops):
+    SlaPolicyFactory()
+    lead = handed_off(team, marketing_ops)
+    frozen.now = T0 + 3 * H
+    assert services.sla_scan() == 1
+    assert services.sla_scan() == 0
+    assert [(m.to, m.subject) for m in outbox()] == [(["rita@example.com"], "SLA warning: 1 lead at risk")]
+    assert open_clock(lead).next_check_at == T0 + 4 * H
+
+
+def test_the_breach_tells_owner_and_manager_and_marks_the_clock(frozen, team, marketing_ops):
+    SlaPolicyFactory()
+    lead = handed_off(team, marketing_ops)
+    frozen.now = T0 + 4 * H + dt.timedelta(minutes=30)
+    services.sla_scan()
+    clock = open_clock(lead)
+    assert (clock.state, clock.breached_at, clock.next_check_at) == (SlaClock.State.BREACHED, T0 + 4 * H, None)
+    recipients = sorted(r for m in outbox() for r in m.to)
+    # The owner gets the warning and the breach in one message: both came due in the same scan.
+    assert recipients == ["mgr@example.com", "rita@example.com"]
+    body = next(m for m in outbox() if m.to == ["mgr@example.com"]).body_text
+    assert f"lead #{lead.pk}" in body and "0 h 30 min over" in body and "/sales/leads/" in body
+
+
+def test_a_manager_with_many_breaches_gets_one_message(frozen, team, marketing_ops):
+    SlaPolicyFactory(ladder=[(Rung.Level.BREACH, Rung.Recipient.MANAGER, None, "")])
+    for _ in range(5):
+        handed_off(team, marketing_ops)
+    frozen.now = T0 + 5 * H
+    services.sla_scan()
+    assert len(outbox()) == 1
+    assert outbox()[0].subject == "SLA breached: 5 leads"
+    assert SlaNotice.objects.count() == 5
+
+
+def test_escalation_after_breach_climbs_the_chain(frozen, team, marketing_ops):
+    SlaPolicyFactory(
+        ladder=[
+            (Rung.Level.BREACH, Rung.Recipient.MANAGER, None, ""),
+            (Rung.Level.AFTER_BREACH, Rung.Recipient.SECOND_MANAGER, 2, ""),
+            (Rung.Level.AFTER_BREACH, Rung.Recipient.ADDRESS, 8, "salesops@example.com"),
+        ]
+    )
+    lead = handed_off(team, marketing_ops)
+    frozen.now = T0 + 5 * H
+    services.sla_scan()
+    frozen.now = T0 + 6 * H
+    services.sla_scan()
+    frozen.now = T0 + 12 * H
+    services.sla_scan()
+    assert [m.to for m in outbox()] == [["mgr@example.com"], ["vp@example.com"], ["salesops@example.com"]]
+    kinds = [e.kind for e in open_clock(lead).events.all()]
+    assert kinds.count(SlaEvent.Kind.ESCALATION) == 2
+
+
+def test_recycle_at_final_breach(frozen, team, marketing_ops):
+    SlaPolicyFactory(on_breach=SlaPolicy.OnBreach.RECYCLE)
+    lead = handed_off(team, marketing_ops)
+    frozen.now = T0 + 5 * H
+    services.sla_scan()
+    lead.refresh_from_db()
+    assert (lead.stage, lead.stage_reason) == (LeadStage.RECYCLED, "SLA breached")
+    clock = SlaClock.objects.get(lead=lead)
+    assert (clock.state, clock.stopped_at is not None) == (SlaClock.State.BREACHED, True)
+    assert SlaEvent.Kind.RECYCLED in [e.kind for e in clock.events.all()]
+
+
+def test_reassign_at_final_breach(frozen, team, marketing_ops):
+    queue = UserFactory(username="queue", email="queue@example.com", roles=[Role.REP])
+    SlaPolicyFactory(on_breach=SlaPolicy.OnBreach.REASSIGN, queue_owner=queue)
+    lead = handed_off(team, marketing_ops)
+    frozen.now = T0 + 5 * H
+    services.sla_scan()
+    lead.refresh_from_db()
+    assert (lead.owner, lead.stage) == (queue, LeadStage.SQL)
+
+
+def test_a_scan_killed_half_way_leaves_everything_for_the_next(frozen, team, marketing_ops):
+    SlaPolicyFactory()
+    lead = handed_off(team, marketing_ops)
+    frozen.now = T0 + 5 * H
+    with (
+        mock.patch.object(services, "_send_alerts", side_effect=RuntimeError("worker killed")),
+        pytest.raises(RuntimeError),
+    ):
+        services.sla_scan()
+    assert not SlaNotice.objects.exists() and not EmailMessage.objects.exists()
+    assert open_clock(lead).state == SlaClock.State.RUNNING
+    services.sla_scan()
+    assert SlaNotice.objects.count() == 3  # warning to the owner, breach to owner and manager
+    assert len(outbox()) == 2
+
+
+def test_the_scan_query_count_does_not_grow_with_due_clocks(frozen, team, marketing_ops):
+    SlaPolicyFactory(ladder=[(Rung.Level.BREACH, Rung.Recipient.MANAGER, None, "")])
+    for _ in range(3):
+        handed_off(team, marketing_ops)
+    frozen.now = T0 + 5 * H
+    with (
+        mock.patch("apps.core.services.outbox.transaction.on_commit"),
+        connection.execute_wrapper(counter := QueryCounter()),
+    ):
+        services.sla_scan()
+    few = counter.count
+    for _ in range(20):
+        handed_off(team, marketing_ops)
+    frozen.now = T0 + 10 * H
+    with (
+        mock.patch("apps.core.services.outbox.transaction.on_commit"),
+        connection.execute_wrapper(counter := QueryCounter()),
+    ):
+        services.sla_scan()
+    assert counter.count == few
+
+
+class QueryCounter:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def test_the_digest_lists_the_teams_open_breaches_once_a_day(frozen, team, marketing_ops, manager):
+    from apps.sales_ops.models import SlaDigestSubscription
+
+    SlaPolicyFactory(ladder=[])
+    handed_off(team, marketing_ops)
+    frozen.now = T0 + 5 * H
+    services.sla_scan()
+    SlaDigestSubscription.objects.create(user=manager)
+    assert services.sla_digest_send(day=frozen.now.date()) == 1
+    services.sla_digest_send(day=frozen.now.date())
+    assert [m.to for m in outbox()] == [["mgr@example.com"]]
+    assert "1 lead in your team is past" in outbox()[0].body_text
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_scans_send_each_alert_once(on_postgres, frozen):
+    marketing = UserFactory(username="m", roles=[Role.MARKETING_OPS])
+    manager = UserFactory(username="boss", email="boss@example.com", roles=[Role.MANAGER])
+    reps = [
+        UserFactory(username=f"r{i}", email=f"r{i}@example.com", roles=[Role.REP], manager=manager) for i in range(4)
+    ]
+    SlaPolicyFactory()
+    for i in range(40):
+        handed_off(reps[i % 4], marketing)
+    frozen.now = T0 + 5 * H
+    barrier, errors = threading.Barrier(2), []
+
+    def scan():
+        try:
+            barrier.wait()
+            services.sla_scan(batch_size=7)
+        except Exception as error:  # shown by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=scan) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    # 40 warnings and 40 breaches to the owners, 40 breaches to the manager: each exactly once.
+    assert SlaNotice.objects.count() == 120
+    assert SlaEvent.objects.filter(kind=SlaEvent.Kind.BREACH).count() == 40
+    told = sorted((n.clock_id, n.level, n.recipient) for n in SlaNotice.objects.all())
+    assert len(told) == len(set(told))
+    assert all(n.email_id for n in SlaNotice.objects.all())
