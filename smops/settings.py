@@ -197,6 +197,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LeadStageEnum": "apps.core.models.customers.LeadStage",
         "OpportunityStageEnum": "apps.core.models.customers.OpportunityStage",
+        "SlaGovernedStageEnum": "apps.sales_ops.models.GOVERNED_STAGES",
     },
 }
 

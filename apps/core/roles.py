@@ -20,6 +20,12 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "core.user": ("view", "change"),
         "core.emailmessage": ("view", "change"),
         "django_celery_beat.periodictask": ("view", "change"),
+        "sales_ops.slapolicy": ALL,
+        "sales_ops.slaescalation": ALL,
+        "sales_ops.slaclock": ("view",),
+        "sales_ops.slaevent": ("view",),
+        "sales_ops.slanotice": ("view",),
+        "sales_ops.sladigestsubscription": ALL,
     },
     Role.MARKETING_OPS: {
         "core.account": ("view", "add", "change"),

@@ -166,7 +166,7 @@ class SlaEscalation(models.Model):
     email = models.EmailField(blank=True, help_text="For 'an e-mail address'")
 
     class Meta:
-        ordering = ["policy", "level", "hours_after_breach", "id"]
+        ordering = ["policy", "id"]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(recipient="address") | ~Q(email=""), name="sla_escalation_address_has_email"

@@ -3,6 +3,7 @@
 import datetime as dt
 from collections import defaultdict
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -344,3 +345,32 @@ def sla_digest_send(*, day: dt.date) -> int:
             )
         sent += 1
     return sent
+
+
+# --- policies as data ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sla_policy_save(*, policy: SlaPolicy | None = None, data: dict, escalations: list[dict] | None = None) -> SlaPolicy:
+    """Create or change a policy and (when given) replace its ladder; any invalid part refuses the whole.
+
+    Clocks already running keep the due instants they started with: only new clocks use the change.
+    """
+    from apps.core.services.records import as_application_error, validated_save
+
+    policy = policy or SlaPolicy()
+    for name, value in data.items():
+        setattr(policy, name, value)
+    validated_save(policy)
+    if escalations is not None:
+        policy.escalations.all().delete()
+        for index, rung_data in enumerate(escalations):
+            rung = SlaEscalation(policy=policy, **rung_data)
+            try:
+                rung.full_clean()
+            except ValidationError as error:
+                app_error = as_application_error(error)
+                app_error.detail = {"escalations": {index: app_error.detail or [app_error.message]}}
+                raise app_error from error
+            rung.save()
+    return policy
