@@ -13,6 +13,12 @@ class SalesOpsConfig(AppConfig):
 
         lead_moved.connect(_start_or_stop_sla_clocks, dispatch_uid="sales_ops.sla_clocks")
 
+    def seed_demo(self) -> str:
+        """Called by `manage.py seed_demo`: the demo SLA policies, and clocks for the demo's open leads."""
+        from apps.sales_ops.demo import sla_demo_seed
+
+        return sla_demo_seed()
+
 
 def _start_or_stop_sla_clocks(sender, *, lead, transition, **kwargs):
     from apps.sales_ops.services import sla_on_lead_moved

@@ -269,20 +269,25 @@ def _act_on_final_breach(clock: SlaClock, now: dt.datetime) -> None:
 
 
 def _send_alerts(notices: list[SlaNotice], now: dt.datetime, schedules) -> None:
-    """One e-mail per recipient for everything this batch told them, however many clocks."""
-    by_recipient: dict[str, list[SlaNotice]] = defaultdict(list)
-    for notice in notices:
-        by_recipient[notice.recipient].append(notice)
-    for address, theirs in by_recipient.items():
-        rows = [_alert_row(n.clock, n.level, now, schedules[n.clock.calendar_id]) for n in theirs]
+    """One e-mail per recipient for everything this batch told them, however many clocks.
+
+    A clock that passed several levels in one scan (warning and breach, say) is listed once, at the latest.
+    """
+    by_recipient: dict[str, dict[int, SlaNotice]] = defaultdict(dict)
+    for notice in notices:  # in level order per clock, so the last one written is the latest level
+        by_recipient[notice.recipient][notice.clock.pk] = notice
+    for address, latest in by_recipient.items():
+        rows = [_alert_row(n.clock, n.level, now, schedules[n.clock.calendar_id]) for n in latest.values()]
+        rows.sort(key=lambda row: row["due_at"])
         breaches = sum(1 for row in rows if row["level"] != Level.WARNING)
+        theirs = [n.pk for n in notices if n.recipient == address]
         message = email_enqueue(
-            key=f"sla-alert:{address}:{min(n.pk for n in theirs)}",
+            key=f"sla-alert:{address}:{min(theirs)}",
             to=[address],
             template="sla_alert",
             context={"rows": rows, "breaches": breaches, "warnings": len(rows) - breaches},
         )
-        SlaNotice.objects.filter(pk__in=[n.pk for n in theirs]).update(email=message)
+        SlaNotice.objects.filter(pk__in=theirs).update(email=message)
 
 
 def _alert_row(clock: SlaClock, level_key: str, now: dt.datetime, schedule) -> dict:
@@ -299,10 +304,17 @@ def _alert_row(clock: SlaClock, level_key: str, now: dt.datetime, schedule) -> d
         "stage": lead.get_stage_display(),
         "policy": clock.policy.name,
         "due_at": clock.due_at,
+        # Written here, in the calendar's zone: a template would show it in the server's.
+        "due": _local(clock.due_at, schedule),
         "over": _hours(over) if over > dt.timedelta(0) else "",
         "left": _hours(-over) if over < dt.timedelta(0) else "",
         "link": f"/sales/leads/{lead.pk}/",
     }
+
+
+def _local(instant: dt.datetime, schedule: business_time.Schedule) -> str:
+    local = instant.astimezone(schedule.tz)
+    return f"{local:%a} {local.day} {local:%b, %H:%M %Z}"
 
 
 def _hours(delta: dt.timedelta) -> str:

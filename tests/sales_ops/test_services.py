@@ -389,3 +389,32 @@ def test_two_concurrent_scans_send_each_alert_once(on_postgres, frozen):
     told = sorted((n.clock_id, n.level, n.recipient) for n in SlaNotice.objects.all())
     assert len(told) == len(set(told))
     assert all(n.email_id for n in SlaNotice.objects.all())
+
+
+def test_a_lead_that_passed_two_levels_at_once_is_listed_once_at_the_latest(frozen, team, marketing_ops):
+    SlaPolicyFactory(
+        ladder=[
+            (Rung.Level.WARNING, Rung.Recipient.OWNER, None, ""),
+            (Rung.Level.BREACH, Rung.Recipient.OWNER, None, ""),
+        ]
+    )
+    lead = handed_off(team, marketing_ops)
+    frozen.now = T0 + 5 * H
+    services.sla_scan()
+    (message,) = outbox()
+    assert message.subject == "SLA breached: 1 lead"
+    assert message.body_text.count(f"lead #{lead.pk}") == 1
+    assert SlaNotice.objects.count() == 2
+
+
+def test_due_times_are_shown_in_the_calendars_zone(frozen, team, marketing_ops):
+    calendar = BusinessCalendarFactory(name="Berlin", timezone="Europe/Berlin")
+    SlaPolicyFactory(
+        calendar_mode=SlaPolicy.CalendarMode.FIXED,
+        calendar=calendar,
+        ladder=[(Rung.Level.BREACH, Rung.Recipient.OWNER, None, "")],
+    )
+    handed_off(team, marketing_ops)  # Monday 09:00 UTC = 10:00 in Berlin; due 4 working hours later, 14:00
+    frozen.now = T0 + 6 * H
+    services.sla_scan()
+    assert "Due Mon 23 Nov, 14:00 CET" in outbox()[0].body_text

@@ -125,6 +125,9 @@ def _history(lead: Lead, created, now, rep: User, marketing: User) -> None:
         reason = lead.stage_reason if step in (LeadStage.RECYCLED, LeadStage.DISQUALIFIED) else ""
         rows.append(LeadTransition(lead=lead, from_stage=previous, to_stage=step, actor=actor, reason=reason, at=at))
         previous = step
+    if lead.stage == LeadStage.SQL and random.random() < 0.5:
+        # Half the hand-offs are fresh, so that reps have leads whose acceptance clock is still running.
+        at = rows[-1].at = now - dt.timedelta(minutes=random.randint(10, 360))
     LeadTransition.objects.bulk_create(rows)
     Lead.objects.filter(pk=lead.pk).update(stage_changed_at=at, stage_changed_by=actor)
 

@@ -1,5 +1,6 @@
 """Build a believable demo company: calendars, territories, managers and reps, accounts, leads, deals."""
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -15,3 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         result = demo_seed(password=settings.SMOPS_DEMO_PASSWORD, accounts=options["accounts"])
         self.stdout.write(self.style.SUCCESS(result))
+        # Each app adds its own demo data through its AppConfig, so core needs to know none of them.
+        for app_config in apps.get_app_configs():
+            if hasattr(app_config, "seed_demo"):
+                self.stdout.write(self.style.SUCCESS(app_config.seed_demo()))
