@@ -7,6 +7,8 @@ from unittest import mock
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from apps.core.exceptions import ApplicationError
 from apps.core.factories import AccountFactory, BusinessCalendarFactory, LeadFactory, TerritoryFactory, UserFactory
@@ -418,3 +420,62 @@ def test_due_times_are_shown_in_the_calendars_zone(frozen, team, marketing_ops):
     frozen.now = T0 + 6 * H
     services.sla_scan()
     assert "Due Mon 23 Nov, 14:00 CET" in outbox()[0].body_text
+
+
+# --- property: pauses never cost or give working time ---------------------------------------------
+
+ZONES = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC"]
+DST_CHANGES = [
+    dt.datetime(2026, 3, 8, tzinfo=dt.UTC),
+    dt.datetime(2026, 3, 29, tzinfo=dt.UTC),
+    dt.datetime(2026, 10, 25, tzinfo=dt.UTC),
+    dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+]
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(
+    zone=st.sampled_from(ZONES),
+    near=st.sampled_from(DST_CHANGES),
+    offset_minutes=st.integers(-3 * 24 * 60, 3 * 24 * 60),
+    target=st.integers(1, 30),
+    holidays=st.sets(st.integers(-5, 10), max_size=3),
+    pauses=st.lists(st.tuples(st.integers(1, 8 * 60), st.integers(1, 4 * 24 * 60)), max_size=3),
+)
+def test_a_clock_is_due_when_its_target_of_working_time_has_run(
+    frozen, team, marketing_ops, zone, near, offset_minutes, target, holidays, pauses
+):
+    from apps.core import business_time
+    from apps.core.models import Holiday
+
+    start = near + dt.timedelta(minutes=offset_minutes)
+    calendar = BusinessCalendarFactory(name=f"cal-{SlaPolicy.objects.count()}", timezone=zone)  # Mon–Fri 9–17
+    Holiday.objects.bulk_create(
+        Holiday(calendar=calendar, date=near.date() + dt.timedelta(days=d), name="off") for d in holidays
+    )
+    SlaPolicy.objects.update(active=False)
+    SlaPolicyFactory(
+        target=target,
+        calendar_mode=SlaPolicy.CalendarMode.FIXED,
+        calendar=calendar,
+        pause_reasons=["waiting on the customer"],
+        ladder=[],
+    )
+    frozen.now = start
+    clock = open_clock(handed_off(team, marketing_ops))
+    schedule, runs, run_start = calendar.schedule(), [], start
+    for run_minutes, pause_minutes in pauses:
+        frozen.now += dt.timedelta(minutes=run_minutes)
+        if frozen.now >= clock.due_at:
+            break
+        services.sla_clock_pause(clock_id=clock.pk, reason="waiting on the customer", actor=team)
+        runs.append((run_start, frozen.now))
+        frozen.now += dt.timedelta(minutes=pause_minutes)
+        clock = services.sla_clock_resume(clock_id=clock.pk, actor=team)
+        run_start = frozen.now
+    runs.append((run_start, clock.due_at))
+    worked = sum((business_time.working_time_between(schedule, a, b) for a, b in runs), dt.timedelta(0))
+    assert worked == dt.timedelta(hours=target)
+    assert clock.warn_at <= clock.due_at
