@@ -345,9 +345,9 @@ def test_healthz_reports_database_and_broker(client, db):
 
 
 def test_healthz_says_when_the_broker_is_down(client, db, monkeypatch):
-    from smops.celery import app
-
     from kombu import Connection
+
+    from smops.celery import app
 
     # Nothing listens on port 1; a new connection, so that no pooled broker connection answers instead.
     monkeypatch.setattr(app, "connection_for_write", lambda: Connection("redis://127.0.0.1:1/0"))

@@ -2,16 +2,15 @@
 
 import datetime as dt
 import socket
-import threading
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from apps.core.models import EmailMessage
 from apps.core.services import outbox
 from apps.core.tasks import outbox_flush_task
+from tests.concurrency import run_at_once
 
 NOTICE = {"subject": "Lead #7 breached", "headline": "Breach", "body": "Lead #7 is late.", "link": "/leads/7/"}
 
@@ -162,31 +161,10 @@ def test_delivery_through_a_real_smtp_server(db, settings, django_capture_on_com
     assert received[0]["X-Smops-Key"] == "k-1"
 
 
-def run_twice_at_once(work) -> list:
-    """Run `work` in two threads released together; return their results (exceptions included)."""
-    barrier, results = threading.Barrier(2), []
-
-    def worker():
-        try:
-            barrier.wait()
-            results.append(work())
-        except Exception as error:  # returned, so that the test's assertion shows it
-            results.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_enqueues_of_one_key_store_one_row(on_postgres):
-    results = run_twice_at_once(lambda: enqueue(key="race").pk)
+    results = run_at_once(lambda: enqueue(key="race").pk)
     assert len(set(results)) == 1 and isinstance(results[0], int), results
     assert EmailMessage.objects.filter(idempotency_key="race").count() == 1
     assert len(mail.outbox) == 1
@@ -197,7 +175,7 @@ def test_two_concurrent_enqueues_of_one_key_store_one_row(on_postgres):
 def test_two_concurrent_deliveries_send_once(on_postgres, settings):
     settings.EMAIL_BACKEND = f"{__name__}.SlowBackend"
     message = EmailMessage.objects.create(idempotency_key="slow", to=["a@example.com"], subject="s", body_text="b")
-    sent = run_twice_at_once(lambda: outbox.email_deliver(message_id=message.pk))
+    sent = run_at_once(lambda: outbox.email_deliver(message_id=message.pk))
     assert sorted(sent) == [False, True]
     assert len(mail.outbox) == 1
 

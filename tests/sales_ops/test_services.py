@@ -1,7 +1,6 @@
 """Lead SLAs: policy matching, clocks in business time, the scan's exactly-once alerts, breach actions."""
 
 import datetime as dt
-import threading
 from unittest import mock
 
 import pytest
@@ -17,6 +16,7 @@ from apps.core.services import leads
 from apps.sales_ops import services
 from apps.sales_ops.factories import SlaPolicyFactory
 from apps.sales_ops.models import SlaClock, SlaEscalation, SlaEvent, SlaNotice, SlaPolicy
+from tests.concurrency import run_at_once
 
 H = dt.timedelta(hours=1)
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)  # a Monday
@@ -313,24 +313,19 @@ def test_a_scan_killed_half_way_leaves_everything_for_the_next(frozen, team, mar
 
 def test_the_scan_query_count_does_not_grow_with_due_clocks(frozen, team, marketing_ops):
     SlaPolicyFactory(ladder=[(Rung.Level.BREACH, Rung.Recipient.MANAGER, None, "")])
-    for _ in range(3):
-        handed_off(team, marketing_ops)
-    frozen.now = T0 + 5 * H
-    with (
-        mock.patch("apps.core.services.outbox.transaction.on_commit"),
-        connection.execute_wrapper(counter := QueryCounter()),
-    ):
-        services.sla_scan()
-    few = counter.count
-    for _ in range(20):
-        handed_off(team, marketing_ops)
-    frozen.now = T0 + 10 * H
-    with (
-        mock.patch("apps.core.services.outbox.transaction.on_commit"),
-        connection.execute_wrapper(counter := QueryCounter()),
-    ):
-        services.sla_scan()
-    assert counter.count == few
+
+    def queries_of_a_scan_with(due: int) -> int:
+        for _ in range(due):
+            handed_off(team, marketing_ops)
+        frozen.now += 10 * H
+        with (
+            mock.patch("apps.core.services.outbox.transaction.on_commit"),
+            connection.execute_wrapper(counter := QueryCounter()),
+        ):
+            assert services.sla_scan() == due
+        return counter.count
+
+    assert queries_of_a_scan_with(3) == queries_of_a_scan_with(20)
 
 
 class QueryCounter:
@@ -368,23 +363,8 @@ def test_two_concurrent_scans_send_each_alert_once(on_postgres, frozen):
     for i in range(40):
         handed_off(reps[i % 4], marketing)
     frozen.now = T0 + 5 * H
-    barrier, errors = threading.Barrier(2), []
-
-    def scan():
-        try:
-            barrier.wait()
-            services.sla_scan(batch_size=7)
-        except Exception as error:  # shown by the assertion below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=scan) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    results = run_at_once(lambda: services.sla_scan(batch_size=7))
+    assert not [r for r in results if isinstance(r, Exception)], results
     # 40 warnings and 40 breaches to the owners, 40 breaches to the manager: each exactly once.
     assert SlaNotice.objects.count() == 120
     assert SlaEvent.objects.filter(kind=SlaEvent.Kind.BREACH).count() == 40
