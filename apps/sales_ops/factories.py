@@ -26,11 +26,15 @@ class SlaPolicyFactory(DjangoModelFactory):
         """`ladder=[(level, recipient, hours_after_breach, email), ...]`; a default ladder when not given."""
         if not create:
             return
-        rungs = extracted if extracted is not None else [
-            (SlaEscalation.Level.WARNING, SlaEscalation.Recipient.OWNER, None, ""),
-            (SlaEscalation.Level.BREACH, SlaEscalation.Recipient.OWNER, None, ""),
-            (SlaEscalation.Level.BREACH, SlaEscalation.Recipient.MANAGER, None, ""),
-        ]
+        rungs = (
+            extracted
+            if extracted is not None
+            else [
+                (SlaEscalation.Level.WARNING, SlaEscalation.Recipient.OWNER, None, ""),
+                (SlaEscalation.Level.BREACH, SlaEscalation.Recipient.OWNER, None, ""),
+                (SlaEscalation.Level.BREACH, SlaEscalation.Recipient.MANAGER, None, ""),
+            ]
+        )
         SlaEscalation.objects.bulk_create(
             SlaEscalation(policy=self, level=level, recipient=recipient, hours_after_breach=hours, email=email)
             for level, recipient, hours, email in rungs

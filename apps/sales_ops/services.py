@@ -8,11 +8,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core import business_time
-from apps.core.exceptions import ApplicationError
-from apps.core.models import Lead, LeadTransition, User
+from apps.core.exceptions import ActionForbidden, ApplicationError
+from apps.core.models import Lead, LeadTransition, Role, User
 from apps.core.services import leads as lead_services
 from apps.core.services.outbox import email_enqueue
 from apps.sales_ops.models import SlaClock, SlaEscalation, SlaEvent, SlaNotice, SlaPolicy
+from apps.sales_ops.selectors import calendar_schedules
 
 BREACH_REASON = "SLA breached"
 Level = SlaEscalation.Level
@@ -83,10 +84,20 @@ def _stop(clock: SlaClock, *, at: dt.datetime, actor: User | None) -> None:
 # --- pause and resume ---------------------------------------------------------------------------
 
 
+def _may_pause(actor: User | None, clock: SlaClock) -> bool:
+    """The lead's owner, the owner's managers and sales ops (or the system itself)."""
+    if actor is None or actor.is_superuser or actor.has_role(Role.SALES_OPS):
+        return True
+    owner = clock.lead.owner
+    return owner is not None and (owner.pk == actor.pk or actor in owner.manager_chain())
+
+
 @transaction.atomic
 def sla_clock_pause(*, clock_id: int, reason: str, actor: User | None) -> SlaClock:
     """Stop the count (e.g. while waiting on the customer) for one of the policy's pause reasons."""
-    clock = SlaClock.objects.select_for_update().select_related("policy").get(pk=clock_id)
+    clock = SlaClock.objects.select_for_update(of=("self",)).select_related("policy", "lead__owner").get(pk=clock_id)
+    if not _may_pause(actor, clock):
+        raise ActionForbidden("Only the lead's owner, their managers or sales ops may pause its clock.")
     if clock.state == SlaClock.State.PAUSED:
         return clock
     if clock.state != SlaClock.State.RUNNING or not clock.is_open:
@@ -106,7 +117,9 @@ def sla_clock_pause(*, clock_id: int, reason: str, actor: User | None) -> SlaClo
 @transaction.atomic
 def sla_clock_resume(*, clock_id: int, actor: User | None) -> SlaClock:
     """Count again: the due and warning instants move to where the rest of the budget runs out."""
-    clock = SlaClock.objects.select_for_update().select_related("policy").get(pk=clock_id)
+    clock = SlaClock.objects.select_for_update(of=("self",)).select_related("policy", "lead__owner").get(pk=clock_id)
+    if not _may_pause(actor, clock):
+        raise ActionForbidden("Only the lead's owner, their managers or sales ops may resume its clock.")
     if clock.state != SlaClock.State.PAUSED:
         raise ApplicationError(f"Only a paused clock can be resumed; this one is {clock.state}.", code="illegal_move")
     now, schedule = timezone.now(), clock.schedule()
@@ -163,7 +176,7 @@ class _ScanBatch:
         self.ladders: dict[int, list[SlaEscalation]] = defaultdict(list)
         for rung in SlaEscalation.objects.filter(policy__in={clock.policy_id for clock in clocks}):
             self.ladders[rung.policy_id].append(rung)
-        self.schedules = _schedules({clock.calendar_id for clock in clocks})
+        self.schedules = calendar_schedules({clock.calendar_id for clock in clocks})
         self.events: list[SlaEvent] = []
         self.notices: list[SlaNotice] = []
         self.finally_breached: list[SlaClock] = []
@@ -201,18 +214,6 @@ class _ScanBatch:
         clock.next_check_at = next((at for at, key in levels if key not in done), None)
         if levels[-1][1] in done and clock.breached_at is not None:
             self.finally_breached.append(clock)
-
-
-def _schedules(calendar_ids) -> dict[int | None, business_time.Schedule]:
-    """Each calendar's schedule once per batch (None: around the clock)."""
-    from apps.core.models import BusinessCalendar
-
-    schedules = {None: business_time.always()}
-    for calendar in BusinessCalendar.objects.filter(pk__in=calendar_ids - {None}).prefetch_related(
-        "working_hours", "holidays"
-    ):
-        schedules[calendar.pk] = calendar.schedule()
-    return schedules
 
 
 def _ladder(policy: SlaPolicy) -> list[SlaEscalation]:
@@ -344,7 +345,7 @@ def sla_digest_send(*, day: dt.date) -> int:
             .order_by("due_at")
         )
         clocks = list(clocks)
-        schedules = _schedules({clock.calendar_id for clock in clocks})
+        schedules = calendar_schedules({clock.calendar_id for clock in clocks})
         rows = [_alert_row(clock, Level.BREACH, now, schedules[clock.calendar_id]) for clock in clocks]
         if not rows or not manager.email:
             continue

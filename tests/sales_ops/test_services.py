@@ -9,7 +9,7 @@ from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from apps.core.exceptions import ApplicationError
+from apps.core.exceptions import ActionForbidden, ApplicationError
 from apps.core.factories import AccountFactory, BusinessCalendarFactory, LeadFactory, TerritoryFactory, UserFactory
 from apps.core.models import EmailMessage, LeadStage, Role
 from apps.core.services import leads
@@ -459,3 +459,15 @@ def test_a_clock_is_due_when_its_target_of_working_time_has_run(
     worked = sum((business_time.working_time_between(schedule, a, b) for a, b in runs), dt.timedelta(0))
     assert worked == dt.timedelta(hours=target)
     assert clock.warn_at <= clock.due_at
+
+
+def test_only_the_owner_their_managers_or_sales_ops_may_pause(frozen, team, marketing_ops, other_rep, manager):
+    SlaPolicyFactory(pause_reasons=["waiting on the customer"])
+    clock = open_clock(handed_off(team, marketing_ops))
+    for outsider in (other_rep, marketing_ops):
+        with pytest.raises(ActionForbidden):
+            services.sla_clock_pause(clock_id=clock.pk, reason="waiting on the customer", actor=outsider)
+    services.sla_clock_pause(clock_id=clock.pk, reason="waiting on the customer", actor=manager)
+    with pytest.raises(ActionForbidden):
+        services.sla_clock_resume(clock_id=clock.pk, actor=other_rep)
+    assert SlaClock.objects.get(pk=clock.pk).state == SlaClock.State.PAUSED

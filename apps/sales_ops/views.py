@@ -1,0 +1,273 @@
+"""Portal pages of sales ops: My leads, the lead page, the team's SLA view and SLA compliance."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from apps.core.exceptions import ApplicationError
+from apps.core.models import Lead, LeadStage, Role, User
+from apps.core.selectors import lead_list, sees_everything
+from apps.core.services import leads as lead_services
+from apps.sales_ops import selectors, services
+from apps.sales_ops.forms import ClockPauseForm, ComplianceFilterForm, LeadRejectForm
+from apps.sales_ops.models import SlaClock
+
+LEADS_PER_PAGE = 50
+
+
+def _scope(user: User) -> str:
+    if sees_everything(user):
+        return "everyone"
+    return "team" if user.has_role(Role.MANAGER) else "mine"
+
+
+def _visible_lead(request, lead_id: int) -> Lead:
+    """The lead if the user may see it; another person's lead is a 404, as in the API."""
+    return get_object_or_404(lead_list(user=request.user), pk=lead_id)
+
+
+def _back(request, lead: Lead):
+    """Where the form came from (a page of ours), else the lead's page."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("sales_ops:lead_detail", lead_id=lead.pk)
+
+
+# --- My leads and the lead page ---------------------------------------------------------------------
+
+
+@login_required
+def my_leads(request):
+    """The handed-off and accepted leads in the user's scope, most urgent first, with their moves."""
+    stage = request.GET.get("stage", "")
+    stage = stage if stage in selectors.OPEN_LEAD_STAGES else ""
+    rows = selectors.my_lead_rows(user=request.user, now=timezone.now(), stage=stage or None)
+    page = Paginator(rows, LEADS_PER_PAGE).get_page(request.GET.get("page"))
+    scope = _scope(request.user)
+    return render(
+        request,
+        "sales_ops/my_leads.html",
+        {
+            "page": page,
+            "rows": page.object_list,
+            "scope": scope,
+            "show_owner": scope != "mine",
+            "stage": stage,
+            "stages": [("", "All"), (LeadStage.SQL, "Handed off"), (LeadStage.SAL, "Accepted")],
+            "reject_form": LeadRejectForm(auto_id=False),
+        },
+    )
+
+
+@login_required
+def lead_detail(request, lead_id: int):
+    return _render_lead(request, _visible_lead(request, lead_id))
+
+
+def _render_lead(request, lead: Lead, *, reject_form: LeadRejectForm | None = None, status: int = 200):
+    now = timezone.now()
+    clock_rows = selectors.lead_clock_rows(user=request.user, lead=lead, now=now)
+    pause_forms = {
+        row.clock.pk: ClockPauseForm(reasons=row.clock.policy.pause_reasons, prefix=f"clock{row.clock.pk}")
+        for row in clock_rows
+        if row.clock.is_open and row.clock.policy.pause_reasons
+    }
+    return render(
+        request,
+        "sales_ops/lead_detail.html",
+        {
+            "lead": lead,
+            "territory": lead.account.territory,
+            "clock_rows": [(row, pause_forms.get(row.clock.pk)) for row in clock_rows],
+            "events": selectors.lead_sla_events(lead=lead),
+            "reject_form": reject_form or LeadRejectForm(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def lead_accept(request, lead_id: int):
+    lead = _visible_lead(request, lead_id)
+    try:
+        lead_services.lead_accept(lead_id=lead.pk, actor=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Accepted lead #{lead.pk} ({lead.contact}, {lead.account.name}).")
+    return _back(request, lead)
+
+
+@login_required
+@require_POST
+def lead_reject(request, lead_id: int):
+    """Back to marketing with a reason; without one, the lead's page shows the form with its error."""
+    lead = _visible_lead(request, lead_id)
+    form = LeadRejectForm(request.POST)
+    if form.is_valid():
+        try:
+            lead_services.lead_reject(lead_id=lead.pk, actor=request.user, reason=form.cleaned_data["reason"])
+        except ApplicationError as error:
+            if error.field != "reason":
+                messages.error(request, error.message)
+                return _back(request, lead)
+            form.add_error("reason", error.message)
+        else:
+            messages.success(request, f"Rejected lead #{lead.pk} ({lead.contact}): it is back with marketing.")
+            return _back(request, lead)
+    return _render_lead(request, lead, reject_form=form, status=400)
+
+
+@login_required
+@require_POST
+def lead_convert(request, lead_id: int):
+    lead = _visible_lead(request, lead_id)
+    try:
+        opportunity = lead_services.lead_convert(lead_id=lead.pk, actor=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Converted lead #{lead.pk}: opportunity “{opportunity.name}” created.")
+    return _back(request, lead)
+
+
+def _visible_clock(request, clock_id: int) -> SlaClock:
+    return get_object_or_404(selectors.clock_list(user=request.user), pk=clock_id)
+
+
+@login_required
+@require_POST
+def clock_pause(request, clock_id: int):
+    clock = _visible_clock(request, clock_id)
+    form = ClockPauseForm(request.POST, reasons=clock.policy.pause_reasons, prefix=f"clock{clock.pk}")
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+        return _back(request, clock.lead)
+    try:
+        services.sla_clock_pause(clock_id=clock.pk, reason=form.cleaned_data["reason"], actor=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Paused the SLA clock of lead #{clock.lead_id}: {form.cleaned_data['reason']}.")
+    return _back(request, clock.lead)
+
+
+@login_required
+@require_POST
+def clock_resume(request, clock_id: int):
+    clock = _visible_clock(request, clock_id)
+    try:
+        clock = services.sla_clock_resume(clock_id=clock.pk, actor=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Resumed the SLA clock of lead #{clock.lead_id}.")
+    return _back(request, clock.lead)
+
+
+# --- the team's SLA view -----------------------------------------------------------------------------
+
+
+@login_required
+def team(request):
+    """At-risk and breached leads of the manager's team (or of everyone, for ops), grouped by rep."""
+    if not (request.user.has_role(Role.MANAGER) or sees_everything(request.user)):
+        raise PermissionDenied("The team view is for managers and ops.")
+    rows = selectors.team_attention_rows(user=request.user, now=timezone.now())
+    reps: dict[object, dict] = {}
+    for row in rows:
+        owner = row.clock.lead.owner
+        group = reps.setdefault(owner.pk if owner else None, {"owner": owner, "rows": [], "at_risk": 0, "breached": 0})
+        group["rows"].append(row)
+        group["breached" if row.countdown.cue == "red" else "at_risk"] += 1
+    return render(
+        request,
+        "sales_ops/team.html",
+        {
+            "reps": list(reps.values()),
+            "scope": _scope(request.user),
+            "at_risk": sum(group["at_risk"] for group in reps.values()),
+            "breached": sum(group["breached"] for group in reps.values()),
+        },
+    )
+
+
+# --- SLA compliance -----------------------------------------------------------------------------------
+
+
+@login_required
+def compliance(request):
+    """% of hand-offs met by rep, team and week, and the time to accept: numbers and server-drawn bar charts."""
+    if not sees_everything(request.user):
+        raise PermissionDenied("The SLA compliance report is for sales ops and marketing ops.")
+    form = ComplianceFilterForm(request.GET or None)
+    weeks = form.cleaned_data["weeks"] if form.is_valid() else ComplianceFilterForm.DEFAULT_WEEKS
+    report = selectors.sla_compliance(since=timezone.now() - dt.timedelta(weeks=weeks))
+    medians = [(line.label, line.median) for line in report["by_rep"] if line.median is not None]
+    slowest = max((median for _label, median in medians), default=dt.timedelta(0))
+    return render(
+        request,
+        "sales_ops/compliance.html",
+        {
+            "form": form if form.is_bound else ComplianceFilterForm(initial={"weeks": weeks}),
+            "weeks": weeks,
+            **report,
+            "tables": [
+                ("By rep", report["by_rep"], "rep"),
+                ("By team", report["by_team"], "team"),
+                ("By ISO week", report["by_week"], "week"),
+            ],
+            "charts": {
+                "rep": _met_chart(report["by_rep"]),
+                "team": _met_chart(report["by_team"]),
+                "week": _met_chart(report["by_week"]),
+                "accept": bar_chart(
+                    [(label, median.total_seconds(), selectors.hours_minutes(median)) for label, median in medians],
+                    slowest.total_seconds(),
+                ),
+            },
+        },
+    )
+
+
+def _met_chart(lines: list[selectors.ComplianceLine]) -> dict:
+    return bar_chart([(line.label, line.met_percent, f"{line.met_percent:.0f} %") for line in lines], 100)
+
+
+# Geometry of the server-drawn horizontal bar charts (SVG user units).
+CHART_LABEL_WIDTH, CHART_BAR_WIDTH, CHART_VALUE_WIDTH, CHART_ROW_HEIGHT, CHART_BAR_HEIGHT = 150, 190, 80, 26, 18
+CHART_LABEL_CHARS = 22
+
+
+def bar_chart(bars: list[tuple[str, float, str]], maximum: float) -> dict:
+    """Positions for a horizontal bar chart of `(label, value, text)` bars scaled to `maximum`, drawn as SVG."""
+    maximum = maximum or 1
+    return {
+        "width": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + CHART_VALUE_WIDTH,
+        "height": max(len(bars), 1) * CHART_ROW_HEIGHT + 4,
+        "label_x": CHART_LABEL_WIDTH - 8,
+        "bar_x": CHART_LABEL_WIDTH,
+        "bar_height": CHART_BAR_HEIGHT,
+        "track_width": CHART_BAR_WIDTH,
+        "bars": [
+            {
+                "label": label if len(label) <= CHART_LABEL_CHARS else label[: CHART_LABEL_CHARS - 1] + "…",
+                "title": label,
+                "text": text,
+                "y": index * CHART_ROW_HEIGHT + 4,
+                "text_y": index * CHART_ROW_HEIGHT + 4 + CHART_BAR_HEIGHT * 0.72,
+                "width": round(CHART_BAR_WIDTH * min(max(value, 0) / maximum, 1), 1),
+                "value_x": CHART_LABEL_WIDTH + round(CHART_BAR_WIDTH * min(max(value, 0) / maximum, 1), 1) + 6,
+            }
+            for index, (label, value, text) in enumerate(bars)
+        ],
+    }
