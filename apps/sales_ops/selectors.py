@@ -19,7 +19,7 @@ def calendar_schedules(calendar_ids) -> dict[int | None, business_time.Schedule]
     """Each calendar's schedule, read once (None: around the clock), for pages and scans over many clocks."""
     schedules = {None: business_time.always()}
     for calendar in BusinessCalendar.objects.filter(pk__in=set(calendar_ids) - {None}).prefetch_related(
-        "working_hours"
+        "working_hours", "holidays"
     ):
         schedules[calendar.pk] = calendar.schedule()
     return schedules

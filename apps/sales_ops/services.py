@@ -5,13 +5,14 @@ from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from apps.core import business_time
 from apps.core.exceptions import ActionForbidden, ApplicationError
 from apps.core.models import Lead, LeadTransition, Role, User
 from apps.core.services import leads as lead_services
-from apps.core.services.outbox import email_enqueue
+from apps.core.services.outbox import OutgoingEmail, email_enqueue, email_enqueue_many
 from apps.sales_ops.models import SlaClock, SlaEscalation, SlaEvent, SlaNotice, SlaPolicy
 from apps.sales_ops.selectors import calendar_schedules
 
@@ -185,7 +186,7 @@ class _ScanBatch:
         for clock in self.clocks:
             self._handle(clock)
         SlaEvent.objects.bulk_create(self.events)
-        SlaClock.objects.bulk_update(self.clocks, ["state", "breached_at", "next_check_at", "levels_done"])
+        _write_back(self.clocks)
         # Unique per clock, level and recipient; the clocks are locked and their levels marked done in this
         # transaction, so none exists yet: a clash would be a bug, and it rolls the whole batch back.
         SlaNotice.objects.bulk_create(self.notices)
@@ -214,6 +215,30 @@ class _ScanBatch:
         clock.next_check_at = next((at for at, key in levels if key not in done), None)
         if levels[-1][1] in done and clock.breached_at is not None:
             self.finally_breached.append(clock)
+
+
+def _write_back(clocks: list[SlaClock]) -> None:
+    """Save what the scan changed, one UPDATE per outcome: a bulk_update of hundreds of rows is slow to build.
+
+    `breached_at` is always the due instant, and the next check is mostly the due instant or nothing, so
+    clocks group by outcome; only those waiting for an after-breach rung need their own value.
+    """
+    groups, others = defaultdict(list), []
+    for clock in clocks:
+        if clock.next_check_at not in (None, clock.due_at):
+            others.append(clock)
+            continue
+        outcome = (clock.state, clock.breached_at is not None, clock.next_check_at is None, tuple(clock.levels_done))
+        groups[outcome].append(clock.pk)
+    for (state, breached, finished, levels_done), ids in groups.items():
+        SlaClock.objects.filter(pk__in=ids).update(
+            state=state,
+            breached_at=F("due_at") if breached else None,
+            next_check_at=None if finished else F("due_at"),
+            levels_done=list(levels_done),
+        )
+    if others:
+        SlaClock.objects.bulk_update(others, ["state", "breached_at", "next_check_at", "levels_done"])
 
 
 def _ladder(policy: SlaPolicy) -> list[SlaEscalation]:
@@ -274,30 +299,41 @@ def _send_alerts(notices: list[SlaNotice], now: dt.datetime, schedules) -> None:
 
     A clock that passed several levels in one scan (warning and breach, say) is listed once, at the latest.
     """
-    by_recipient: dict[str, dict[int, SlaNotice]] = defaultdict(dict)
+    latest: dict[str, dict[int, SlaNotice]] = defaultdict(dict)
     for notice in notices:  # in level order per clock, so the last one written is the latest level
-        by_recipient[notice.recipient][notice.clock.pk] = notice
-    for address, latest in by_recipient.items():
-        rows = [_alert_row(n.clock, n.level, now, schedules[n.clock.calendar_id]) for n in latest.values()]
+        latest[notice.recipient][notice.clock.pk] = notice
+    rows_by_clock: dict[int, dict] = {}
+    emails = []
+    for address, theirs in latest.items():
+        rows = []
+        for notice in theirs.values():
+            clock = notice.clock
+            if clock.pk not in rows_by_clock:
+                rows_by_clock[clock.pk] = _alert_row(clock, now, schedules[clock.calendar_id])
+            rows.append({**rows_by_clock[clock.pk], **_level(notice.level)})
         rows.sort(key=lambda row: row["due_at"])
         breaches = sum(1 for row in rows if row["level"] != Level.WARNING)
-        theirs = [n.pk for n in notices if n.recipient == address]
-        message = email_enqueue(
-            key=f"sla-alert:{address}:{min(theirs)}",
-            to=[address],
-            template="sla_alert",
-            context={"rows": rows, "breaches": breaches, "warnings": len(rows) - breaches},
+        key = f"sla-alert:{address}:{min(n.pk for n in notices if n.recipient == address)}"
+        context = {"rows": rows, "breaches": breaches, "warnings": len(rows) - breaches}
+        emails.append(OutgoingEmail(key=key, to=[address], template="sla_alert", context=context))
+    stored = email_enqueue_many(emails)
+    email_of = {email.to[0]: stored[email.key].pk for email in emails}
+    if email_of:
+        SlaNotice.objects.filter(pk__in=[n.pk for n in notices]).update(
+            email=Case(*(When(recipient=address, then=Value(pk)) for address, pk in email_of.items()))
         )
-        SlaNotice.objects.filter(pk__in=theirs).update(email=message)
 
 
-def _alert_row(clock: SlaClock, level_key: str, now: dt.datetime, schedule) -> dict:
+def _level(level_key: str) -> dict:
+    level = level_key.split("+")[0]
+    return {"level": level, "level_label": {"warning": "Warning", "breach": "Breached"}.get(level, "Escalation")}
+
+
+def _alert_row(clock: SlaClock, now: dt.datetime, schedule) -> dict:
+    """What an alert says of a clock, whatever the level."""
     lead = clock.lead
     over = business_time.working_time_between(schedule, clock.due_at, now)
-    level = level_key.split("+")[0]
     return {
-        "level": level,
-        "level_label": {"warning": "Warning", "breach": "Breached"}.get(level, "Escalation"),
         "lead_id": lead.pk,
         "lead": str(lead.contact),
         "account": lead.account.name,
@@ -346,7 +382,7 @@ def sla_digest_send(*, day: dt.date) -> int:
         )
         clocks = list(clocks)
         schedules = calendar_schedules({clock.calendar_id for clock in clocks})
-        rows = [_alert_row(clock, Level.BREACH, now, schedules[clock.calendar_id]) for clock in clocks]
+        rows = [{**_alert_row(clock, now, schedules[clock.calendar_id]), **_level(Level.BREACH)} for clock in clocks]
         if not rows or not manager.email:
             continue
         with transaction.atomic():

@@ -107,14 +107,14 @@ def fill(sizes: Sizes, *, log=print) -> None:
         with connection.cursor() as cursor:
             # Check the org's deferred foreign keys now: PostgreSQL refuses to alter a table with pending checks.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        domains = _timed(log, "accounts", lambda: _copy_accounts(sizes, reps, territories, rng, now))
-        _timed(log, "contacts", lambda: _copy_contacts(sizes, domains, rng, now))
-        _timed(log, "leads", lambda: _copy_leads(sizes, [rep.pk for rep in reps], rng, now))
-        _reset_sequences()
-    _timed(log, "vacuum analyze", _vacuum_analyze)
+        domains = timed(log, "accounts", lambda: _copy_accounts(sizes, reps, territories, rng, now))
+        timed(log, "contacts", lambda: _copy_contacts(sizes, domains, rng, now))
+        timed(log, "leads", lambda: _copy_leads(sizes, [rep.pk for rep in reps], rng, now))
+        reset_sequences("core_account", "core_contact", "core_lead")
+    timed(log, "vacuum analyze", _vacuum_analyze)
 
 
-def _timed(log, label: str, step):
+def timed(log, label: str, step):
     started = time.perf_counter()
     result = step()
     log(f"  filled {label} in {time.perf_counter() - started:.1f} s")
@@ -167,7 +167,7 @@ def _user(username: str, first: str, last: str, group: Group, **fields) -> User:
     return user
 
 
-def _copy(table: str, columns: str, rows: Iterable[tuple]) -> None:
+def copy_rows(table: str, columns: str, rows: Iterable[tuple]) -> None:
     sql = f"COPY {table} ({', '.join(columns.split())}) FROM STDIN"
     with _without_indexes_and_foreign_keys(table), connection.cursor() as cursor, cursor.copy(sql) as copy:
         for row in rows:
@@ -237,7 +237,7 @@ def _copy_accounts(sizes: Sizes, reps: list[User], territories, rng: random.Rand
                 created,
             )
 
-    _copy("core_account", ACCOUNT_COLUMNS, rows())
+    copy_rows("core_account", ACCOUNT_COLUMNS, rows())
     return domains
 
 
@@ -281,7 +281,7 @@ def _copy_contacts(sizes: Sizes, domains: list[str], rng: random.Random, now: dt
                 created,
             )
 
-    _copy("core_contact", CONTACT_COLUMNS, rows())
+    copy_rows("core_contact", CONTACT_COLUMNS, rows())
 
 
 def _copy_leads(sizes: Sizes, rep_ids: list[int], rng: random.Random, now: dt.datetime) -> None:
@@ -312,13 +312,13 @@ def _copy_leads(sizes: Sizes, rep_ids: list[int], rng: random.Random, now: dt.da
                 created,
             )
 
-    _copy("core_lead", LEAD_COLUMNS, rows())
+    copy_rows("core_lead", LEAD_COLUMNS, rows())
 
 
-def _reset_sequences() -> None:
+def reset_sequences(*tables: str) -> None:
     """COPY wrote explicit ids; move each identity past them so the next insert does not collide."""
     with connection.cursor() as cursor:
-        for table in ("core_account", "core_contact", "core_lead"):
+        for table in tables:
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence(%s, 'id'), coalesce(max(id), 0) + 1, false) FROM {table}",
                 [table],

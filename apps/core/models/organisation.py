@@ -110,7 +110,7 @@ class BusinessCalendar(models.Model):
         weekly: list[list[tuple[int, int]]] = [[] for _ in range(7)]
         for wh in self.working_hours.all():
             weekly[wh.weekday].append((_minutes(wh.start), _minutes(wh.end) or business_time.MINUTES_PER_DAY))
-        days = set(self.holidays.values_list("date", flat=True))
+        days = {holiday.date for holiday in self.holidays.all()}  # .all(), so that a prefetch serves it
         if self.holiday_country:
             this_year = timezone.now().year
             years = years or range(this_year - 2, this_year + 6)
