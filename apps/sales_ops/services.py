@@ -1,11 +1,12 @@
 """Lead SLA writes: clocks start and stop with lead moves, pause and resume, and the scan that alerts."""
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import F
 from django.utils import timezone
 
 from apps.core import business_time
@@ -187,10 +188,10 @@ class _ScanBatch:
             self._handle(clock)
         SlaEvent.objects.bulk_create(self.events)
         _write_back(self.clocks)
+        _send_alerts(self.notices, self.now, self.schedules)
         # Unique per clock, level and recipient; the clocks are locked and their levels marked done in this
         # transaction, so none exists yet: a clash would be a bug, and it rolls the whole batch back.
         SlaNotice.objects.bulk_create(self.notices)
-        _send_alerts(self.notices, self.now, self.schedules)
         for clock in self.finally_breached:
             _act_on_final_breach(clock, self.now)
 
@@ -295,33 +296,34 @@ def _act_on_final_breach(clock: SlaClock, now: dt.datetime) -> None:
 
 
 def _send_alerts(notices: list[SlaNotice], now: dt.datetime, schedules) -> None:
-    """One e-mail per recipient for everything this batch told them, however many clocks.
+    """One e-mail per recipient for everything this batch told them, however many clocks; each notice
+    (not yet saved) is pointed at its e-mail.
 
     A clock that passed several levels in one scan (warning and breach, say) is listed once, at the latest.
     """
-    latest: dict[str, dict[int, SlaNotice]] = defaultdict(dict)
-    for notice in notices:  # in level order per clock, so the last one written is the latest level
-        latest[notice.recipient][notice.clock.pk] = notice
+    theirs: dict[str, list[SlaNotice]] = defaultdict(list)
+    for notice in notices:  # in level order per clock
+        theirs[notice.recipient].append(notice)
     rows_by_clock: dict[int, dict] = {}
-    emails = []
-    for address, theirs in latest.items():
+    emails = {}
+    for address, told in theirs.items():
+        latest = {notice.clock.pk: notice for notice in told}
         rows = []
-        for notice in theirs.values():
+        for notice in latest.values():
             clock = notice.clock
             if clock.pk not in rows_by_clock:
                 rows_by_clock[clock.pk] = _alert_row(clock, now, schedules[clock.calendar_id])
             rows.append({**rows_by_clock[clock.pk], **_level(notice.level)})
         rows.sort(key=lambda row: row["due_at"])
         breaches = sum(1 for row in rows if row["level"] != Level.WARNING)
-        key = f"sla-alert:{address}:{min(n.pk for n in notices if n.recipient == address)}"
+        # Named by what it reports: the same notices always make the same key, and no two sets share one.
+        told_of = ",".join(sorted(f"{notice.clock.pk}:{notice.level}" for notice in told))
+        key = f"sla-alert:{address}:{hashlib.sha256(told_of.encode()).hexdigest()[:32]}"
         context = {"rows": rows, "breaches": breaches, "warnings": len(rows) - breaches}
-        emails.append(OutgoingEmail(key=key, to=[address], template="sla_alert", context=context))
-    stored = email_enqueue_many(emails)
-    email_of = {email.to[0]: stored[email.key].pk for email in emails}
-    if email_of:
-        SlaNotice.objects.filter(pk__in=[n.pk for n in notices]).update(
-            email=Case(*(When(recipient=address, then=Value(pk)) for address, pk in email_of.items()))
-        )
+        emails[address] = OutgoingEmail(key=key, to=[address], template="sla_alert", context=context)
+    stored = email_enqueue_many(list(emails.values()))
+    for notice in notices:
+        notice.email = stored[emails[notice.recipient].key]
 
 
 def _level(level_key: str) -> dict:
@@ -390,7 +392,11 @@ def sla_digest_send(*, day: dt.date) -> int:
                 key=f"sla-digest:{manager.pk}:{day.isoformat()}",
                 to=[manager.email],
                 template="sla_digest",
-                context={"rows": rows, "manager": manager, "day": day},
+                context={
+                    "rows": rows,
+                    "manager_name": manager.first_name or manager.username,
+                    "day": f"{day:%a} {day.day} {day:%b}",
+                },
             )
         sent += 1
     return sent

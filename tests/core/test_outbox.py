@@ -19,12 +19,33 @@ def enqueue(key="k-1", to=("ann@example.com",)):
     return outbox.email_enqueue(key=key, to=list(to), template="notice", context=NOTICE)
 
 
-def test_enqueue_renders_text_and_html(db, django_capture_on_commit_callbacks):
+def test_enqueue_renders_the_subject_and_keeps_the_context(db, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         message = enqueue()
-    assert message.subject == "Lead #7 breached"
+    message.refresh_from_db()
+    assert (message.subject, message.template, message.context) == ("Lead #7 breached", "notice", NOTICE)
+    assert message.body_text == ""  # rendered by delivery, so that enqueuing many stays quick
+
+
+def test_delivery_renders_text_and_html_and_keeps_them(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = enqueue()
+    message.refresh_from_db()
     assert "Lead #7 is late." in message.body_text and "/leads/7/" in message.body_text
     assert "<h2" in message.body_html
+    assert mail.outbox[0].body == message.body_text
+
+
+def test_a_broken_template_is_a_failed_attempt_not_a_lost_message(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = outbox.email_enqueue(key="k-2", to=["a@example.com"], template="notice", context=NOTICE)
+    EmailMessage.objects.filter(pk=message.pk).update(
+        template="no_such_template", body_text="", status=EmailMessage.Status.PENDING
+    )
+    assert outbox.email_deliver(message_id=message.pk) is False
+    message.refresh_from_db()
+    assert (message.status, message.attempts) == (EmailMessage.Status.PENDING, 2)
+    assert "TemplateDoesNotExist" in message.last_error
 
 
 def test_the_same_key_twice_stores_one_row_and_sends_once(db, django_capture_on_commit_callbacks):

@@ -13,6 +13,7 @@ from apps.core.exceptions import ActionForbidden, ApplicationError
 from apps.core.factories import AccountFactory, BusinessCalendarFactory, LeadFactory, TerritoryFactory, UserFactory
 from apps.core.models import EmailMessage, LeadStage, Role
 from apps.core.services import leads
+from apps.core.tasks import outbox_flush_task
 from apps.sales_ops import services
 from apps.sales_ops.factories import SlaPolicyFactory
 from apps.sales_ops.models import SlaClock, SlaEscalation, SlaEvent, SlaNotice, SlaPolicy
@@ -55,7 +56,8 @@ def handed_off(rep, marketing_ops, **lead_fields):
 
 
 def outbox() -> list[EmailMessage]:
-    """What the scan queued: the outbox rows (their delivery is the outbox's own, tested in core)."""
+    """What the scan queued, delivered (bodies are rendered at delivery; delivery itself is tested in core)."""
+    outbox_flush_task()
     return list(EmailMessage.objects.order_by("id"))
 
 

@@ -1,11 +1,16 @@
 """The e-mail outbox: every outbound message is a row first, delivered later by a task."""
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 
 
 class EmailMessage(models.Model):
-    """One outbound e-mail. `idempotency_key` makes enqueuing the same alert twice store one row."""
+    """One outbound e-mail. `idempotency_key` makes enqueuing the same alert twice store one row.
+
+    The subject is rendered when the message is enqueued; the bodies by the first delivery attempt, from
+    `template` and `context`, so that whoever enqueues (a scan over a thousand clocks) stays quick.
+    """
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -15,9 +20,10 @@ class EmailMessage(models.Model):
     idempotency_key = models.CharField(max_length=255, unique=True)
     to = models.JSONField(help_text="List of recipient addresses")
     subject = models.CharField(max_length=255)
-    body_text = models.TextField()
+    body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
-    template = models.CharField(max_length=100, blank=True, help_text="The template it was rendered from")
+    template = models.CharField(max_length=100, blank=True, help_text="The template it is rendered from")
+    context = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

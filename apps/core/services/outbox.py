@@ -20,10 +20,11 @@ BACKOFF_MAX = dt.timedelta(hours=6)
 
 
 def email_enqueue(*, key: str, to: list[str], template: str, context: dict) -> EmailMessage:
-    """Render `templates/emails/<template>.{subject.txt,txt,html}` into one outbox row per `key`.
+    """One outbox row per `key` for `templates/emails/<template>.{subject.txt,txt,html}` and `context`.
 
     Enqueuing a key that exists returns the existing row and sends nothing more: that is what turns
-    at-least-once tasks into exactly-once e-mails. Delivery is queued after the surrounding commit.
+    at-least-once tasks into exactly-once e-mails. Delivery is queued after the surrounding commit. The
+    context must be JSON (dates become ISO strings): the bodies are rendered from it at delivery.
     """
     return email_enqueue_many([OutgoingEmail(key=key, to=to, template=template, context=context)])[key]
 
@@ -56,16 +57,23 @@ def _render(email: OutgoingEmail) -> EmailMessage:
     recipients = sorted({address.strip() for address in email.to if address and address.strip()})
     if not recipients:
         raise ValueError("An e-mail needs at least one recipient.")
-    context = {"site_url": settings.SITE_URL, **email.context}
-    name = f"emails/{email.template}"
+    subject = render_to_string(f"emails/{email.template}.subject.txt", {"site_url": settings.SITE_URL, **email.context})
     return EmailMessage(
         idempotency_key=email.key,
         to=recipients,
-        subject=" ".join(render_to_string(f"{name}.subject.txt", context).split())[:255],
-        body_text=render_to_string(f"{name}.txt", context),
-        body_html=render_to_string(f"{name}.html", context),
+        subject=" ".join(subject.split())[:255],
         template=email.template,
+        context=email.context,
     )
+
+
+def email_render_bodies(message: EmailMessage) -> None:
+    """Fill the text and HTML bodies from the message's template and context (once; kept on the row)."""
+    if message.body_text or not message.template:
+        return
+    context = {"site_url": settings.SITE_URL, **message.context}
+    message.body_text = render_to_string(f"emails/{message.template}.txt", context)
+    message.body_html = render_to_string(f"emails/{message.template}.html", context)
 
 
 def _backoff(attempts: int) -> dt.timedelta:
@@ -86,18 +94,11 @@ def email_deliver(*, message_id: int) -> bool:
         )
         if message is None:
             return False
-        email = EmailMultiAlternatives(
-            subject=message.subject,
-            body=message.body_text,
-            to=message.to,
-            headers={"X-Smops-Key": message.idempotency_key},
-        )
-        if message.body_html:
-            email.attach_alternative(message.body_html, "text/html")
         message.attempts += 1
         try:
-            email.send(fail_silently=False)
-        except Exception as error:  # any backend failure: record it and back off
+            email_render_bodies(message)
+            _send(message)
+        except Exception as error:  # a backend failure or a broken template: record it and back off
             logger.warning("Outbox message %s failed (attempt %s): %s", message.pk, message.attempts, error)
             message.last_error = f"{type(error).__name__}: {error}"[:2000]
             if message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
@@ -107,8 +108,20 @@ def email_deliver(*, message_id: int) -> bool:
             message.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
             return False
         message.status, message.sent_at, message.last_error = EmailMessage.Status.SENT, timezone.now(), ""
-        message.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+        message.save(update_fields=["attempts", "status", "sent_at", "last_error", "body_text", "body_html"])
         return True
+
+
+def _send(message: EmailMessage) -> None:
+    email = EmailMultiAlternatives(
+        subject=message.subject,
+        body=message.body_text,
+        to=message.to,
+        headers={"X-Smops-Key": message.idempotency_key},
+    )
+    if message.body_html:
+        email.attach_alternative(message.body_html, "text/html")
+    email.send(fail_silently=False)
 
 
 def email_due_ids(*, limit: int = 500) -> list[int]:
