@@ -33,7 +33,8 @@ run: seed
 	@echo "smops is starting on http://127.0.0.1:$(PORT)/  (Ctrl-C stops web, worker and beat)"
 	@echo "Demo logins (password: $${SMOPS_DEMO_PASSWORD:-smops-demo}): admin, salesops, marketingops, manager, rep"
 	@echo
-	$(BIN)/honcho -f smops/Procfile -d . start -p $(PORT)
+	@# honcho gives each process its own PORT; the links in e-mails (rendered by the worker) need the web's.
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/honcho -f smops/Procfile -d . start -p $(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
