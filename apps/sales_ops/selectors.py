@@ -4,7 +4,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
 from django.db.models.functions import ExtractIsoYear, ExtractWeek
 from django.utils import timezone
 
@@ -145,23 +145,34 @@ def _window_left(schedule: business_time.Schedule, now: dt.datetime) -> dt.timed
     return dt.timedelta(minutes=low)
 
 
-def my_lead_rows(*, user: User, now: dt.datetime, stage: str | None = None) -> list[LeadRow]:
+def my_leads(*, user: User, stage: str | None = None) -> QuerySet[Lead]:
     """The handed-off and accepted leads `user` may see, most urgent first; leads without a clock last.
 
-    Ordered by working time left, which only Python can compute across calendars: the page reads every open
-    lead in scope, in a fixed number of queries (leads, their open clocks, each calendar once).
+    Ordered in the database by the due instant of the lead's open clock: the same order as working time
+    left within one calendar, and close to it across calendars, so that a page never reads every lead.
     """
     stages = [stage] if stage in OPEN_LEAD_STAGES else list(OPEN_LEAD_STAGES)
-    leads = list(
+    open_clock_due = SlaClock.objects.filter(
+        lead_id=OuterRef("pk"), stage=OuterRef("stage"), stopped_at__isnull=True
+    ).values("due_at")[:1]
+    return (
         lead_list(user=user)
         .filter(stage__in=stages)
-        .prefetch_related(
-            Prefetch(
-                "sla_clocks",
-                queryset=SlaClock.objects.select_related("policy").order_by("started_at", "id"),
-                to_attr="all_clocks",
-            )
-        )
+        .annotate(due_at=Subquery(open_clock_due))
+        .order_by(F("due_at").asc(nulls_last=True), "pk")
+    )
+
+
+def my_lead_rows(leads, *, now: dt.datetime) -> list[LeadRow]:
+    """One page of `my_leads` with each lead's clock and countdown, in a fixed number of queries."""
+    leads = list(leads)
+    prefetch_related_objects(
+        leads,
+        Prefetch(
+            "sla_clocks",
+            queryset=SlaClock.objects.select_related("policy").order_by("started_at", "id"),
+            to_attr="all_clocks",
+        ),
     )
     schedules = _Schedules({clock.calendar_id for lead in leads for clock in lead.all_clocks if clock.is_open}, now)
     rows = []
@@ -176,9 +187,6 @@ def my_lead_rows(*, user: User, now: dt.datetime, stage: str | None = None) -> l
                 last_clock=stopped[-1] if stopped else None,
             )
         )
-    rows.sort(
-        key=lambda row: (row.countdown is None, row.countdown.left if row.countdown else dt.timedelta(0), row.lead.pk)
-    )
     return rows
 
 

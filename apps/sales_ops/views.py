@@ -49,15 +49,15 @@ def my_leads(request):
     """The handed-off and accepted leads in the user's scope, most urgent first, with their moves."""
     stage = request.GET.get("stage", "")
     stage = stage if stage in selectors.OPEN_LEAD_STAGES else ""
-    rows = selectors.my_lead_rows(user=request.user, now=timezone.now(), stage=stage or None)
-    page = Paginator(rows, LEADS_PER_PAGE).get_page(request.GET.get("page"))
+    leads = selectors.my_leads(user=request.user, stage=stage or None)
+    page = Paginator(leads, LEADS_PER_PAGE).get_page(request.GET.get("page"))
     scope = _scope(request.user)
     return render(
         request,
         "sales_ops/my_leads.html",
         {
             "page": page,
-            "rows": page.object_list,
+            "rows": selectors.my_lead_rows(page.object_list, now=timezone.now()),
             "scope": scope,
             "show_owner": scope != "mine",
             "stage": stage,
