@@ -41,6 +41,16 @@ def _back(request, lead: Lead):
     return redirect("sales_ops:lead_detail", lead_id=lead.pk)
 
 
+def _attempt(request, move, success) -> None:
+    """Make a service move; a refusal becomes an error message, success the message `success(result)`."""
+    try:
+        result = move()
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, success(result))
+
+
 # --- My leads and the lead page ---------------------------------------------------------------------
 
 
@@ -98,12 +108,11 @@ def _render_lead(request, lead: Lead, *, reject_form: LeadRejectForm | None = No
 @require_POST
 def lead_accept(request, lead_id: int):
     lead = _visible_lead(request, lead_id)
-    try:
-        lead_services.lead_accept(lead_id=lead.pk, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Accepted lead #{lead.pk} ({lead.contact}, {lead.account.name}).")
+    _attempt(
+        request,
+        lambda: lead_services.lead_accept(lead_id=lead.pk, actor=request.user),
+        lambda _: f"Accepted lead #{lead.pk} ({lead.contact}, {lead.account.name}).",
+    )
     return _back(request, lead)
 
 
@@ -131,12 +140,11 @@ def lead_reject(request, lead_id: int):
 @require_POST
 def lead_convert(request, lead_id: int):
     lead = _visible_lead(request, lead_id)
-    try:
-        opportunity = lead_services.lead_convert(lead_id=lead.pk, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Converted lead #{lead.pk}: opportunity “{opportunity.name}” created.")
+    _attempt(
+        request,
+        lambda: lead_services.lead_convert(lead_id=lead.pk, actor=request.user),
+        lambda opportunity: f"Converted lead #{lead.pk}: opportunity “{opportunity.name}” created.",
+    )
     return _back(request, lead)
 
 
@@ -152,12 +160,12 @@ def clock_pause(request, clock_id: int):
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["reason"]))
         return _back(request, clock.lead)
-    try:
-        services.sla_clock_pause(clock_id=clock.pk, reason=form.cleaned_data["reason"], actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Paused the SLA clock of lead #{clock.lead_id}: {form.cleaned_data['reason']}.")
+    reason = form.cleaned_data["reason"]
+    _attempt(
+        request,
+        lambda: services.sla_clock_pause(clock_id=clock.pk, reason=reason, actor=request.user),
+        lambda _: f"Paused the SLA clock of lead #{clock.lead_id}: {reason}.",
+    )
     return _back(request, clock.lead)
 
 
@@ -165,12 +173,11 @@ def clock_pause(request, clock_id: int):
 @require_POST
 def clock_resume(request, clock_id: int):
     clock = _visible_clock(request, clock_id)
-    try:
-        clock = services.sla_clock_resume(clock_id=clock.pk, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, f"Resumed the SLA clock of lead #{clock.lead_id}.")
+    _attempt(
+        request,
+        lambda: services.sla_clock_resume(clock_id=clock.pk, actor=request.user),
+        lambda _: f"Resumed the SLA clock of lead #{clock.lead_id}.",
+    )
     return _back(request, clock.lead)
 
 

@@ -6,32 +6,12 @@ from rest_framework import serializers, viewsets
 from rest_framework.pagination import PageNumberPagination
 
 from apps.core.models import Account, Lead, User
+from apps.core.selectors import LEAD_ROW_FIELDS
 
 PAGE_SIZE = 50
 
-# The columns our endpoint shows: the lead and its embedded owner, account and contact.
-FLOOR_COLUMNS = (
-    "id",
-    "stage",
-    "source",
-    "score",
-    "stage_reason",
-    "stage_changed_at",
-    "created_at",
-    "owner_id",
-    "owner__username",
-    "owner__first_name",
-    "owner__last_name",
-    "owner__email",
-    "account_id",
-    "account__name",
-    "account__domain",
-    "account__segment",
-    "contact_id",
-    "contact__email",
-    "contact__first_name",
-    "contact__last_name",
-)
+# The floor serves exactly the columns our endpoint shows: the lead and its owner, account and contact.
+FLOOR_COLUMNS = LEAD_ROW_FIELDS
 
 
 @login_required  # any real endpoint reads the session and the user; the floor pays for that too

@@ -18,21 +18,9 @@ from apps.sales_ops import services
 from apps.sales_ops.factories import SlaPolicyFactory
 from apps.sales_ops.models import SlaClock, SlaEscalation, SlaEvent, SlaNotice, SlaPolicy
 from tests.concurrency import run_at_once
+from tests.sales_ops.conftest import T0, H, handed_off
 
-H = dt.timedelta(hours=1)
-T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)  # a Monday
 Rung = SlaEscalation
-
-
-@pytest.fixture
-def frozen():
-    """Pin the clock services read (`timezone.now`) and move it by hand."""
-
-    class Clock:
-        now = T0
-
-    with mock.patch("django.utils.timezone.now", lambda: Clock.now):
-        yield Clock
 
 
 @pytest.fixture
@@ -47,12 +35,6 @@ def team(vp, manager, rep):
     rep.email = "rita@example.com"
     rep.save()
     return rep
-
-
-def handed_off(rep, marketing_ops, **lead_fields):
-    lead = LeadFactory(stage=LeadStage.MQL, **lead_fields)
-    leads.lead_handoff(lead_id=lead.pk, owner=rep, actor=marketing_ops)
-    return lead
 
 
 def outbox() -> list[EmailMessage]:

@@ -3,7 +3,6 @@
 import datetime as dt
 import html
 import re
-from unittest import mock
 
 import pytest
 from django.db import connection
@@ -14,31 +13,12 @@ from apps.core.models import Lead, LeadStage, LeadTransition, Opportunity, Role
 from apps.core.services import leads
 from apps.sales_ops.factories import SlaPolicyFactory
 from apps.sales_ops.models import SlaClock, SlaEvent, SlaPolicy
-
-H = dt.timedelta(hours=1)
-T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)  # a Monday, ISO week 2026-W48
-
-
-@pytest.fixture
-def frozen():
-    """Pin the clock that services and pages read (`timezone.now`) and move it by hand."""
-
-    class Clock:
-        now = T0
-
-    with mock.patch("django.utils.timezone.now", lambda: Clock.now):
-        yield Clock
+from tests.sales_ops.conftest import T0, H, handed_off
 
 
 @pytest.fixture
 def policy(db):
     return SlaPolicyFactory(name="Accept within 4 h")
-
-
-def handed_off(owner, actor, **lead_fields) -> Lead:
-    """A lead marketing hands to `owner` now: its SLA clock starts with the move."""
-    lead = LeadFactory(stage=LeadStage.MQL, **lead_fields)
-    return leads.lead_handoff(lead_id=lead.pk, owner=owner, actor=actor)
 
 
 def accepted(owner, actor, **lead_fields) -> Lead:
