@@ -45,10 +45,10 @@ def sla_on_lead_moved(*, lead: Lead, transition: LeadTransition) -> None:
         _stop(clock, at=transition.at, actor=transition.actor)
     policy = sla_policy_for(lead)
     if policy is not None and not open_clocks.filter(stage=lead.stage).exists():
-        sla_clock_start(lead=lead, policy=policy, at=transition.at)
+        sla_clock_start(lead=lead, policy=policy, at=transition.at, actor=transition.actor)
 
 
-def sla_clock_start(*, lead: Lead, policy: SlaPolicy, at: dt.datetime) -> SlaClock:
+def sla_clock_start(*, lead: Lead, policy: SlaPolicy, at: dt.datetime, actor: User | None = None) -> SlaClock:
     """A clock for the lead in its stage, with due and warning instants in the policy's business time."""
     calendar, schedule = policy.schedule_for(lead)
     due = policy.due(schedule, at)
@@ -67,7 +67,9 @@ def sla_clock_start(*, lead: Lead, policy: SlaPolicy, at: dt.datetime) -> SlaClo
     )
     clock.next_check_at = _next_check(clock, schedule, _ladder(policy))
     clock.save()
-    SlaEvent.objects.create(clock=clock, kind=SlaEvent.Kind.STARTED, at=at, detail=f"due {due:%Y-%m-%d %H:%M} UTC")
+    SlaEvent.objects.create(
+        clock=clock, kind=SlaEvent.Kind.STARTED, at=at, actor=actor, detail=f"due {due:%Y-%m-%d %H:%M} UTC"
+    )
     return clock
 
 

@@ -120,7 +120,7 @@ def test_handoff_starts_a_clock_with_due_and_warning_instants(frozen, team, mark
     assert (clock.started_at, clock.warn_at, clock.due_at) == (T0, T0 + 3 * H, T0 + 4 * H)
     assert clock.state == SlaClock.State.RUNNING
     assert clock.next_check_at == clock.warn_at
-    assert [e.kind for e in clock.events.all()] == [SlaEvent.Kind.STARTED]
+    assert [(e.kind, e.actor) for e in clock.events.all()] == [(SlaEvent.Kind.STARTED, marketing_ops)]
 
 
 def test_the_clock_counts_in_the_territory_calendar(frozen, team, marketing_ops):
