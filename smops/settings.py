@@ -166,6 +166,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "outbox-flush": {"task": "apps.core.tasks.outbox_flush_task", "schedule": 60.0},
     "sla-scan": {"task": "apps.sales_ops.tasks.sla_scan_task", "schedule": 60.0},
+    "sla-alerts": {"task": "apps.sales_ops.tasks.sla_alerts_send_task", "schedule": 60.0},
     "sla-digest": {"task": "apps.sales_ops.tasks.sla_digest_task", "schedule": crontab(hour=6, minute=30)},
 }
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Value, When, prefetch_related_objects
 from django.utils import timezone
 
 from apps.core import business_time
@@ -150,9 +150,9 @@ def sla_scan(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
 
     Each batch is one transaction over rows locked with SKIP LOCKED, so overlapping scans split the work
     and a scan killed half-way leaves its batch to the next. A level is marked done on the clock in the
-    same transaction that writes its notices (unique per clock, level and recipient) and their e-mails:
-    each is sent exactly once. The query count depends on the batch, not on how many clocks run.
-    Returns the number of clocks handled.
+    same transaction that writes its notices (unique per clock, level and recipient); `sla_alerts_send`
+    then turns the notices into e-mails, once each. The query count depends on the batch, not on how many
+    clocks run. Returns the number of clocks handled.
     """
     now = now or timezone.now()
     handled = 0
@@ -190,10 +190,11 @@ class _ScanBatch:
             self._handle(clock)
         SlaEvent.objects.bulk_create(self.events)
         _write_back(self.clocks)
-        _send_alerts(self.notices, self.now, self.schedules)
         # Unique per clock, level and recipient; the clocks are locked and their levels marked done in this
         # transaction, so none exists yet: a clash would be a bug, and it rolls the whole batch back.
         SlaNotice.objects.bulk_create(self.notices)
+        if self.notices:
+            transaction.on_commit(_queue_alerts)
         for clock in self.finally_breached:
             _act_on_final_breach(clock, self.now)
 
@@ -297,9 +298,52 @@ def _act_on_final_breach(clock: SlaClock, now: dt.datetime) -> None:
         lead_services.lead_reassign(lead_id=clock.lead_id, owner=policy.queue_owner, actor=None)
 
 
+def _queue_alerts() -> None:
+    from apps.sales_ops.tasks import sla_alerts_send_task  # tasks import this module
+
+    sla_alerts_send_task.delay()
+
+
+def sla_alerts_send(*, now: dt.datetime | None = None, batch_size: int = 2000) -> int:
+    """E-mail what the scans recorded and nobody has sent yet: one message per recipient, however many leads.
+
+    Notices are claimed with SKIP LOCKED and pointed at their e-mail in one transaction, so two senders
+    split the work and each notice is e-mailed once. Returns the number of notices sent.
+    """
+    now = now or timezone.now()
+    sent = 0
+    while True:
+        with transaction.atomic():
+            notices = list(
+                SlaNotice.objects.select_for_update(skip_locked=True, of=("self",))
+                .filter(email__isnull=True)
+                .select_related("clock")
+                .order_by("id")[:batch_size]
+            )
+            if not notices:
+                return sent
+            # A clock is told to two or three people: read each clock's lead, owner, account once, not per notice.
+            prefetch_related_objects(
+                [notice.clock for notice in notices],
+                "policy",
+                "lead__owner",
+                "lead__account",
+                "lead__contact",
+            )
+            _send_alerts(notices, now, calendar_schedules({notice.clock.calendar_id for notice in notices}))
+            # One e-mail per recipient in this batch: one UPDATE keyed by recipient, not a CASE per notice.
+            email_of = {notice.recipient: notice.email_id for notice in notices}
+            SlaNotice.objects.filter(pk__in=[notice.pk for notice in notices]).update(
+                email=Case(*(When(recipient=address, then=Value(pk)) for address, pk in email_of.items()))
+            )
+        sent += len(notices)
+        if len(notices) < batch_size:
+            return sent
+
+
 def _send_alerts(notices: list[SlaNotice], now: dt.datetime, schedules) -> None:
-    """One e-mail per recipient for everything this batch told them, however many clocks; each notice
-    (not yet saved) is pointed at its e-mail.
+    """One e-mail per recipient for everything these notices tell, however many clocks; each notice is
+    pointed at its e-mail.
 
     A clock that passed several levels in one scan (warning and breach, say) is listed once, at the latest.
     """

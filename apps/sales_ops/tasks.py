@@ -13,6 +13,12 @@ def sla_scan_task() -> int:
 
 
 @shared_task(acks_late=True)
+def sla_alerts_send_task() -> int:
+    """Queued by each scan, and every minute from beat in case one was lost: e-mail the unsent notices."""
+    return services.sla_alerts_send()
+
+
+@shared_task(acks_late=True)
 def sla_digest_task() -> int:
     """Every morning: each subscribed manager's digest of their team's open breaches."""
     return services.sla_digest_send(day=timezone.localdate())

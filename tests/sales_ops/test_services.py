@@ -38,7 +38,8 @@ def team(vp, manager, rep):
 
 
 def outbox() -> list[EmailMessage]:
-    """What the scan queued, delivered (bodies are rendered at delivery; delivery itself is tested in core)."""
+    """The e-mails the scans' notices made, delivered (delivery itself is tested in core)."""
+    services.sla_alerts_send()
     outbox_flush_task()
     return list(EmailMessage.objects.order_by("id"))
 
@@ -284,15 +285,32 @@ def test_a_scan_killed_half_way_leaves_everything_for_the_next(frozen, team, mar
     lead = handed_off(team, marketing_ops)
     frozen.now = T0 + 5 * H
     with (
-        mock.patch.object(services, "_send_alerts", side_effect=RuntimeError("worker killed")),
+        mock.patch.object(SlaNotice.objects, "bulk_create", side_effect=RuntimeError("worker killed")),
         pytest.raises(RuntimeError),
     ):
         services.sla_scan()
-    assert not SlaNotice.objects.exists() and not EmailMessage.objects.exists()
+    assert not SlaNotice.objects.exists()
+    assert not SlaEvent.objects.exclude(kind=SlaEvent.Kind.STARTED).exists()
     assert open_clock(lead).state == SlaClock.State.RUNNING
     services.sla_scan()
     assert SlaNotice.objects.count() == 3  # warning to the owner, breach to owner and manager
     assert len(outbox()) == 2
+
+
+def test_a_sender_killed_half_way_leaves_the_notices_for_the_next(frozen, team, marketing_ops):
+    SlaPolicyFactory()
+    handed_off(team, marketing_ops)
+    frozen.now = T0 + 5 * H
+    services.sla_scan()
+    with (
+        mock.patch.object(services, "email_enqueue_many", side_effect=RuntimeError("worker killed")),
+        pytest.raises(RuntimeError),
+    ):
+        services.sla_alerts_send()
+    assert not EmailMessage.objects.exists()
+    assert services.sla_alerts_send() == 3
+    assert services.sla_alerts_send() == 0
+    assert sorted(m.to[0] for m in outbox()) == ["mgr@example.com", "rita@example.com"]
 
 
 def test_the_scan_query_count_does_not_grow_with_due_clocks(frozen, team, marketing_ops):
@@ -348,6 +366,7 @@ def test_two_concurrent_scans_send_each_alert_once(on_postgres, frozen):
         handed_off(reps[i % 4], marketing)
     frozen.now = T0 + 5 * H
     results = run_at_once(lambda: services.sla_scan(batch_size=7))
+    results += run_at_once(lambda: services.sla_alerts_send(batch_size=11))
     assert not [r for r in results if isinstance(r, Exception)], results
     # 40 warnings and 40 breaches to the owners, 40 breaches to the manager: each exactly once.
     assert SlaNotice.objects.count() == 120
@@ -455,3 +474,15 @@ def test_only_the_owner_their_managers_or_sales_ops_may_pause(frozen, team, mark
     with pytest.raises(ActionForbidden):
         services.sla_clock_resume(clock_id=clock.pk, actor=other_rep)
     assert SlaClock.objects.get(pk=clock.pk).state == SlaClock.State.PAUSED
+
+
+def test_the_scan_queues_the_sender_after_it_commits(frozen, team, marketing_ops, django_capture_on_commit_callbacks):
+    SlaPolicyFactory()
+    handed_off(team, marketing_ops)
+    frozen.now = T0 + 5 * H
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.sla_scan()
+    assert not EmailMessage.objects.exists()  # nothing sent before the commit
+    for callback in callbacks:
+        callback()  # the sender task, run inline (Celery is eager in tests)
+    assert sorted(m.to[0] for m in EmailMessage.objects.all()) == ["mgr@example.com", "rita@example.com"]
