@@ -155,20 +155,30 @@ def sla_scan(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
     clocks run. Returns the number of clocks handled.
     """
     now = now or timezone.now()
+    due = (
+        SlaClock.objects.filter(next_check_at__lte=now)
+        .select_related("policy", "lead__owner__manager__manager", "lead__account", "lead__contact")
+        .order_by("next_check_at")
+    )
+    return _in_locked_batches(due, batch_size, lambda clocks: _ScanBatch(clocks, now).run())
+
+
+def _in_locked_batches(queryset, batch_size: int, handle) -> int:
+    """`handle(rows)` over `queryset`, batch by batch, each in one transaction over rows locked SKIP LOCKED.
+
+    Overlapping runs split the rows between them; a run killed half-way leaves its batch to the next.
+    `handle` must take the rows out of `queryset` (mark them done), or the loop would meet them again.
+    Returns the number of rows handled.
+    """
     handled = 0
     while True:
         with transaction.atomic():
-            clocks = list(
-                SlaClock.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(next_check_at__lte=now)
-                .select_related("policy", "lead__owner__manager__manager", "lead__account", "lead__contact")
-                .order_by("next_check_at")[:batch_size]
-            )
-            if not clocks:
+            rows = list(queryset.select_for_update(skip_locked=True, of=("self",))[:batch_size])
+            if not rows:
                 return handled
-            _ScanBatch(clocks, now).run()
-        handled += len(clocks)
-        if len(clocks) < batch_size:
+            handle(rows)
+        handled += len(rows)
+        if len(rows) < batch_size:
             return handled
 
 
@@ -311,34 +321,21 @@ def sla_alerts_send(*, now: dt.datetime | None = None, batch_size: int = 2000) -
     split the work and each notice is e-mailed once. Returns the number of notices sent.
     """
     now = now or timezone.now()
-    sent = 0
-    while True:
-        with transaction.atomic():
-            notices = list(
-                SlaNotice.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(email__isnull=True)
-                .select_related("clock")
-                .order_by("id")[:batch_size]
-            )
-            if not notices:
-                return sent
-            # A clock is told to two or three people: read each clock's lead, owner, account once, not per notice.
-            prefetch_related_objects(
-                [notice.clock for notice in notices],
-                "policy",
-                "lead__owner",
-                "lead__account",
-                "lead__contact",
-            )
-            _send_alerts(notices, now, calendar_schedules({notice.clock.calendar_id for notice in notices}))
-            # One e-mail per recipient in this batch: one UPDATE keyed by recipient, not a CASE per notice.
-            email_of = {notice.recipient: notice.email_id for notice in notices}
-            SlaNotice.objects.filter(pk__in=[notice.pk for notice in notices]).update(
-                email=Case(*(When(recipient=address, then=Value(pk)) for address, pk in email_of.items()))
-            )
-        sent += len(notices)
-        if len(notices) < batch_size:
-            return sent
+    unsent = SlaNotice.objects.filter(email__isnull=True).select_related("clock").order_by("id")
+    return _in_locked_batches(unsent, batch_size, lambda notices: _email_notices(notices, now))
+
+
+def _email_notices(notices: list[SlaNotice], now: dt.datetime) -> None:
+    # A clock is told to two or three people: read each clock's lead, owner and account once, not per notice.
+    prefetch_related_objects(
+        [notice.clock for notice in notices], "policy", "lead__owner", "lead__account", "lead__contact"
+    )
+    _send_alerts(notices, now, calendar_schedules({notice.clock.calendar_id for notice in notices}))
+    # One e-mail per recipient in this batch: one UPDATE keyed by recipient, not a CASE per notice.
+    email_of = {notice.recipient: notice.email_id for notice in notices}
+    SlaNotice.objects.filter(pk__in=[notice.pk for notice in notices]).update(
+        email=Case(*(When(recipient=address, then=Value(pk)) for address, pk in email_of.items()))
+    )
 
 
 def _send_alerts(notices: list[SlaNotice], now: dt.datetime, schedules) -> None:
