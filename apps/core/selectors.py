@@ -1,8 +1,9 @@
 """Read paths of core: who sees what, and the list querysets the API, admin and pages share."""
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from apps.core.models import Account, Contact, Lead, Opportunity, Role, User
+from apps.core.models.customers import CLOSED_STAGES, LeadStage
 
 
 def team_member_ids(user: User) -> set[int]:
@@ -89,10 +90,6 @@ def contact_list(*, user: User) -> QuerySet[Contact]:
 
 def home_summary(*, user: User) -> dict:
     """What the home page shows: counts by stage over what `user` may see, and the newest open leads."""
-    from django.db.models import Count, Q, Sum
-
-    from apps.core.models.customers import CLOSED_STAGES, LeadStage
-
     visible_leads = _owned_by_visible(Lead.objects.all(), user)
     by_stage = dict(visible_leads.values_list("stage").annotate(n=Count("id")).order_by())
     open_opps = _owned_by_visible(Opportunity.objects.exclude(stage__in=list(CLOSED_STAGES)), user)

@@ -12,9 +12,11 @@ from django.utils import timezone
 from apps.core import business_time
 from apps.core.exceptions import ActionForbidden, ApplicationError
 from apps.core.models import Lead, LeadTransition, Role, User
+from apps.core.selectors import team_member_ids
 from apps.core.services import leads as lead_services
 from apps.core.services.outbox import OutgoingEmail, email_enqueue, email_enqueue_many
-from apps.sales_ops.models import SlaClock, SlaEscalation, SlaEvent, SlaNotice, SlaPolicy
+from apps.core.services.records import as_application_error, validated_save
+from apps.sales_ops.models import SlaClock, SlaDigestSubscription, SlaEscalation, SlaEvent, SlaNotice, SlaPolicy
 from apps.sales_ops.selectors import calendar_schedules
 
 BREACH_REASON = "SLA breached"
@@ -409,9 +411,6 @@ def _hours(delta: dt.timedelta) -> str:
 
 def sla_digest_send(*, day: dt.date) -> int:
     """A morning e-mail to each subscribed manager listing their team's open breaches (once per day)."""
-    from apps.core.selectors import team_member_ids
-    from apps.sales_ops.models import SlaDigestSubscription
-
     sent = 0
     now = timezone.now()
     for subscription in SlaDigestSubscription.objects.filter(active=True).select_related("user"):
@@ -454,8 +453,6 @@ def sla_policy_save(*, policy: SlaPolicy | None = None, data: dict, escalations:
 
     Clocks already running keep the due instants they started with: only new clocks use the change.
     """
-    from apps.core.services.records import as_application_error, validated_save
-
     policy = policy or SlaPolicy()
     for name, value in data.items():
         setattr(policy, name, value)

@@ -13,6 +13,7 @@ from apps.core.api.permissions import LeadCreateByOps, OpsWriteOrReadOnly
 from apps.core.exceptions import ActionForbidden
 from apps.core.models import Lead, Opportunity
 from apps.core.services import customers, leads, opportunities
+from smops.celery import app
 
 ID_PATTERN = r"[0-9]{1,18}"  # larger ids cannot exist; refusing them here keeps them out of the database
 
@@ -195,8 +196,6 @@ class OpportunityViewSet(
 
 def healthz(request):
     """200 when the database and the broker answer, 503 otherwise; the body says which is which."""
-    from smops.celery import app
-
     state = {}
     try:
         with connection.cursor() as cursor:
