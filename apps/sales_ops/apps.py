@@ -21,6 +21,6 @@ class SalesOpsConfig(AppConfig):
 
 
 def _start_or_stop_sla_clocks(sender, *, lead, transition, **kwargs):
-    from apps.sales_ops.services import sla_on_lead_moved
+    from apps.sales_ops.services.sla import sla_on_lead_moved
 
     sla_on_lead_moved(lead=lead, transition=transition)

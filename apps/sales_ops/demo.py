@@ -4,7 +4,7 @@ from django.db import transaction
 
 from apps.core.models import Lead, LeadStage
 from apps.sales_ops.models import SlaClock, SlaEscalation, SlaPolicy
-from apps.sales_ops.services import sla_clock_start, sla_policy_for, sla_policy_save
+from apps.sales_ops.services.sla import sla_clock_start, sla_policy_for, sla_policy_save
 
 Rung = SlaEscalation
 POLICIES = [

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from apps.sales_ops import views
+from apps.sales_ops.views import sla as views
 
 app_name = "sales_ops"
 urlpatterns = [

@@ -8,9 +8,10 @@ from rest_framework.response import Response
 
 from apps.core.api.views import ID_PATTERN
 from apps.core.models import Role
-from apps.sales_ops import selectors, services
 from apps.sales_ops.api import filters, serializers
 from apps.sales_ops.models import SlaClock, SlaPolicy
+from apps.sales_ops.selectors import sla as selectors
+from apps.sales_ops.services import sla as services
 
 
 class SlaClockViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

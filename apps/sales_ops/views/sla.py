@@ -15,9 +15,10 @@ from apps.core.exceptions import ApplicationError
 from apps.core.models import Lead, LeadStage, Role, User
 from apps.core.selectors import lead_list, sees_everything
 from apps.core.services import leads as lead_services
-from apps.sales_ops import selectors, services
 from apps.sales_ops.forms import ClockPauseForm, ComplianceFilterForm, LeadRejectForm
 from apps.sales_ops.models import SlaClock
+from apps.sales_ops.selectors import sla as selectors
+from apps.sales_ops.services import sla as services
 
 LEADS_PER_PAGE = 50
 

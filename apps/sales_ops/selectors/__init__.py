@@ -1,0 +1,1 @@
+"""Sales ops reads: SLA lists and compliance (`sla`), deal desk inboxes and reports (`deal_desk`)."""
