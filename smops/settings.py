@@ -129,6 +129,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 
+# --- deal desk ----------------------------------------------------------------------------------
+# An approved request lapses after this many days unless its opportunity has closed by then.
+DEAL_DESK_APPROVAL_VALID_DAYS = env.int("DEAL_DESK_APPROVAL_VALID_DAYS", default=30)
+
 # --- Celery -------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -167,6 +171,7 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-flush": {"task": "apps.core.tasks.outbox_flush_task", "schedule": 60.0},
     "sla-scan": {"task": "apps.sales_ops.tasks.sla_scan_task", "schedule": 60.0},
     "sla-alerts": {"task": "apps.sales_ops.tasks.sla_alerts_send_task", "schedule": 60.0},
+    "deal-desk-scan": {"task": "apps.sales_ops.tasks.deal_desk_scan_task", "schedule": 60.0},
     "sla-digest": {"task": "apps.sales_ops.tasks.sla_digest_task", "schedule": crontab(hour=6, minute=30)},
 }
 

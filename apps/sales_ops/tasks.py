@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.utils import timezone
 
-from apps.sales_ops.services import sla
+from apps.sales_ops.services import deal_desk, sla
 
 
 @shared_task(acks_late=True)
@@ -22,3 +22,9 @@ def sla_alerts_send_task() -> int:
 def sla_digest_task() -> int:
     """Every morning: each subscribed manager's digest of their team's open breaches."""
     return sla.sla_digest_send(day=timezone.localdate())
+
+
+@shared_task(acks_late=True)
+def deal_desk_scan_task() -> int:
+    """Every minute: deal desk reminders and escalations that have come due, and approvals that lapsed."""
+    return deal_desk.deal_desk_scan()

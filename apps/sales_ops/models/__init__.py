@@ -1,5 +1,19 @@
 """Sales ops data: lead hand-off SLAs, and the deal desk."""
 
+from apps.sales_ops.models.deal_desk import (
+    ApprovalDelegation,
+    ApprovalRule,
+    BillingFrequency,
+    DealApprovalStep,
+    DealApprover,
+    DealAttachment,
+    DealDecision,
+    DealEvent,
+    DealFlag,
+    DealRequest,
+    PaymentTerms,
+    RuleApprover,
+)
 from apps.sales_ops.models.sla import (
     GOVERNED_STAGES,
     SlaClock,
@@ -11,6 +25,18 @@ from apps.sales_ops.models.sla import (
 )
 
 __all__ = [
+    "ApprovalDelegation",
+    "ApprovalRule",
+    "BillingFrequency",
+    "DealApprovalStep",
+    "DealApprover",
+    "DealAttachment",
+    "DealDecision",
+    "DealEvent",
+    "DealFlag",
+    "DealRequest",
+    "PaymentTerms",
+    "RuleApprover",
     "GOVERNED_STAGES",
     "SlaClock",
     "SlaDigestSubscription",

@@ -14,6 +14,7 @@ from apps.core.exceptions import ActionForbidden, ApplicationError
 from apps.core.models import Lead, LeadTransition, Role, User
 from apps.core.selectors import team_member_ids
 from apps.core.services import leads as lead_services
+from apps.core.services.batches import in_locked_batches
 from apps.core.services.outbox import OutgoingEmail, email_enqueue, email_enqueue_many
 from apps.core.services.records import as_application_error, validated_save
 from apps.sales_ops.models import SlaClock, SlaDigestSubscription, SlaEscalation, SlaEvent, SlaNotice, SlaPolicy
@@ -162,26 +163,7 @@ def sla_scan(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
         .select_related("policy", "lead__owner__manager__manager", "lead__account", "lead__contact")
         .order_by("next_check_at")
     )
-    return _in_locked_batches(due, batch_size, lambda clocks: _ScanBatch(clocks, now).run())
-
-
-def _in_locked_batches(queryset, batch_size: int, handle) -> int:
-    """`handle(rows)` over `queryset`, batch by batch, each in one transaction over rows locked SKIP LOCKED.
-
-    Overlapping runs split the rows between them; a run killed half-way leaves its batch to the next.
-    `handle` must take the rows out of `queryset` (mark them done), or the loop would meet them again.
-    Returns the number of rows handled.
-    """
-    handled = 0
-    while True:
-        with transaction.atomic():
-            rows = list(queryset.select_for_update(skip_locked=True, of=("self",))[:batch_size])
-            if not rows:
-                return handled
-            handle(rows)
-        handled += len(rows)
-        if len(rows) < batch_size:
-            return handled
+    return in_locked_batches(due, batch_size, lambda clocks: _ScanBatch(clocks, now).run())
 
 
 class _ScanBatch:
@@ -324,7 +306,7 @@ def sla_alerts_send(*, now: dt.datetime | None = None, batch_size: int = 2000) -
     """
     now = now or timezone.now()
     unsent = SlaNotice.objects.filter(email__isnull=True).select_related("clock").order_by("id")
-    return _in_locked_batches(unsent, batch_size, lambda notices: _email_notices(notices, now))
+    return in_locked_batches(unsent, batch_size, lambda notices: _email_notices(notices, now))
 
 
 def _email_notices(notices: list[SlaNotice], now: dt.datetime) -> None:
