@@ -524,6 +524,41 @@ def deal_request_recall(*, request_id: int, actor: User, reason: str = "") -> De
     return request
 
 
+# --- delegation -------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def deal_delegation_create(
+    *, approver: User, delegate: User, starts_on: dt.date, ends_on: dt.date, note: str = ""
+) -> ApprovalDelegation:
+    """An approver names who decides for them from `starts_on` to `ends_on` (both days included)."""
+    if not delegate.is_active:
+        raise ApplicationError(f"{delegate} is not an active user.", field="delegate")
+    delegation = ApprovalDelegation(
+        approver=approver, delegate=delegate, starts_on=starts_on, ends_on=ends_on, note=(note or "").strip()
+    )
+    try:
+        delegation.full_clean()
+    except ValidationError as error:
+        raise as_application_error(error) from error
+    delegation.save()
+    return delegation
+
+
+@transaction.atomic
+def deal_delegation_end(*, delegation_id: int, actor: User) -> None:
+    """The approver takes their delegation back (from today on); a past one stays as a record."""
+    delegation = ApprovalDelegation.objects.select_for_update().filter(pk=delegation_id, approver=actor).first()
+    if delegation is None:
+        raise ApplicationError("No such delegation of yours.", code="not_found")
+    today = timezone.localdate()
+    if delegation.starts_on >= today:
+        delegation.delete()
+    elif delegation.ends_on >= today:
+        delegation.ends_on = today - dt.timedelta(days=1)
+        delegation.save(update_fields=["ends_on"])
+
+
 # --- time: reminders, escalations, expiry ---------------------------------------------------------------------
 
 
