@@ -460,7 +460,8 @@ def deal_request_decide(
     if outcome == Outcome.APPROVE:
         _record_approval(request, step, approvers, approver, now=now)
     else:
-        _close_route(request, step_status=outcome, active=step, now=now)
+        step_status = StepStatus.REJECTED if outcome == Outcome.REJECT else StepStatus.CHANGES_REQUESTED
+        _close_route(request, step_status=step_status, active=step, now=now)
         request.status = Status.REJECTED if outcome == Outcome.REJECT else Status.CHANGES_REQUESTED
         request.decided_at = now
         request.save(update_fields=["status", "decided_at", "active_step", "updated_at"])
