@@ -31,12 +31,13 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         _prepare_database(refill=args.refill, scale=args.scale)
-        results, sla_result = _measure(args)
+        results, sla_result, deal_result = _measure(args)
     except (NotABenchDatabase, BenchError) as error:
         print(f"bench failed: {error}", file=sys.stderr)
         return 1
     _report(results, args)
     _report_sla(sla_result, args)
+    _report_deal_desk(deal_result, args)
     return 0
 
 
@@ -48,6 +49,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scale", type=float, default=1.0, help="data size; 1.0 is a million leads")
     parser.add_argument("--sla-repeat", type=int, default=5, help="timed SLA scans and SELECTs (median)")
     parser.add_argument("--sla-warmup", type=int, default=1, help="untimed SLA scans and SELECTs first")
+    parser.add_argument("--deal-submissions", type=int, default=200, help="timed deal desk submissions (median)")
     return parser.parse_args(argv)
 
 
@@ -76,11 +78,11 @@ def _prepare_database(*, refill: bool, scale: float) -> None:
     print(f"Filled in {time.perf_counter() - started:.0f} s.")
 
 
-def _measure(args: argparse.Namespace) -> tuple[list, object]:
+def _measure(args: argparse.Namespace) -> tuple[list, object, object]:
     from django.test import override_settings
 
     from apps.core.models import Lead, User
-    from tests.bench import fill, measure, sla
+    from tests.bench import deal_desk, fill, measure, sla
 
     # DEBUG off as in production: with it on, Django keeps every query's text, which taxes chatty endpoints.
     with override_settings(ROOT_URLCONF="tests.bench.urls", DEBUG=False):
@@ -88,7 +90,9 @@ def _measure(args: argparse.Namespace) -> tuple[list, object]:
         client = measure.signed_in_client(user)
         pages = measure.first_and_deep_page(Lead.objects.count())
         results = [measure.measure(page, client, user, warmup=args.warmup, repeat=args.repeat) for page in pages]
-        return results, sla.measure(warmup=args.sla_warmup, repeat=args.sla_repeat)
+        sla_result = sla.measure(warmup=args.sla_warmup, repeat=args.sla_repeat)
+        deal_result = deal_desk.measure(submissions=args.deal_submissions, warmup=args.warmup, repeat=args.repeat)
+        return results, sla_result, deal_result
 
 
 def _report(results: list, args: argparse.Namespace) -> None:
@@ -200,6 +204,51 @@ def _report_sla(result, args: argparse.Namespace) -> None:
     print(f"EXPLAIN (ANALYZE, BUFFERS) of a batch's SELECT, {verdict}: it reads the index {sla.INDEX}")
     for line in result.plan_summary():
         print(f"  {line}")
+
+
+def _report_deal_desk(result, args: argparse.Namespace) -> None:
+    from tests.bench import deal_desk
+
+    ms, queries = result.median_ms, result.queries
+    print()
+    print(
+        f"Deal desk through the API as a rep, {deal_desk.RULES} rules in the matrix, {result.submissions} requests "
+        f"(median; {result.steps_per_request:.1f} steps each on average), in a transaction rolled back at the end"
+    )
+    same = queries["submit, 200 rules"] == queries["submit, 10 rules"]
+    flat = queries["inbox, large"] == queries["inbox, small"]
+    rows = [
+        (
+            "POST …/requests/{id}/submit/ (route and notify) vs POST …/requests/ (the draft)",
+            f"{ms['submit']:.2f}",
+            f"{ms['create']:.2f}",
+            f"{ms['submit'] / ms['create']:.2f}×",
+            "—",
+            "",
+            "",
+        ),
+        (
+            f"submit with {deal_desk.RULES} vs {deal_desk.SMALL_MATRIX} rules in the matrix",
+            "",
+            "",
+            "",
+            "same query count",
+            "PASS" if same else "MISS",
+            f"{queries['submit, 200 rules']} / {queries['submit, 10 rules']}",
+        ),
+        (
+            f"approver's inbox page, {queries['inbox size, large']} vs {queries['inbox size, small']} waiting",
+            f"{ms['inbox, large']:.2f}",
+            f"{ms['inbox, small']:.2f}",
+            f"{ms['inbox, large'] / ms['inbox, small']:.2f}×",
+            "same query count",
+            "PASS" if flat else "MISS",
+            f"{queries['inbox, large']} / {queries['inbox, small']}",
+        ),
+    ]
+    _print_table(("figure", "ours ms", "baseline ms", "ratio", "goal", "", "queries ours / baseline"), rows)
+    print()
+    print(f"Submissions per second through the API (draft, then submit, one client): {result.per_second:.1f}")
 
 
 if __name__ == "__main__":
