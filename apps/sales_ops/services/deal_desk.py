@@ -262,6 +262,8 @@ def _planned_approver(
         people, label = list(members.get(approver.group_id, [])), f"{approver.group.name} (any member)"
         missing = f"the group {approver.group.name} has no one but you"
     candidates = [p for p in people if p is not None and p.pk != requester.pk]
+    if not candidates and requester in people:
+        missing = "that is you, and nobody approves their own request"
     if not candidates:
         problems.append(f"Nobody can approve for {label}: {missing}. Ask sales ops to adjust the route.")
     return PlannedApprover(kind=kind, label=label, candidates=candidates)
