@@ -1,6 +1,9 @@
 """Roles are Django groups; this is what each may do in the admin, kept in step after every migrate."""
 
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
+from django.db import DEFAULT_DB_ALIAS
 
 from apps.core.models import Role
 
@@ -26,6 +29,15 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "sales_ops.slaevent": ("view",),
         "sales_ops.slanotice": ("view",),
         "sales_ops.sladigestsubscription": ALL,
+        "sales_ops.approvalrule": ALL,
+        "sales_ops.ruleapprover": ALL,
+        "sales_ops.approvaldelegation": ALL,
+        "sales_ops.dealrequest": ("view",),
+        "sales_ops.dealapprovalstep": ("view",),
+        "sales_ops.dealapprover": ("view",),
+        "sales_ops.dealdecision": ("view",),
+        "sales_ops.dealevent": ("view",),
+        "sales_ops.dealattachment": ("view",),
     },
     Role.MARKETING_OPS: {
         "core.account": ("view", "add", "change"),
@@ -44,6 +56,10 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
 
 def roles_sync(**kwargs) -> None:
     """Create the role groups and give each exactly the permissions above (connected to post_migrate)."""
+    # post_migrate reaches core before the apps listed after it, whose permissions auth has not created
+    # yet: on a fresh database the ops roles would miss every sales_ops and marketing_ops permission.
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=kwargs.get("using", DEFAULT_DB_ALIAS))
     for role, grants in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
         wanted = []
