@@ -8,7 +8,9 @@ service's); decisions and events can be neither changed nor deleted; delegations
 from django import forms
 from django.contrib import admin
 from django.db.models import Prefetch
+from django.utils import timezone
 from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
 from apps.core.admin_utils import ReadOnlyAdmin, WorkbenchAdmin
 from apps.core.models.customers import Segment
@@ -257,8 +259,8 @@ class DealApprovalStepInline(ReadOnlyInline):
     @admin.display(description="approvers")
     def approver_slots(self, step: DealApprovalStep) -> str:
         return format_html_join(
-            "\n",
-            "<div>{}{}: {}</div>",
+            mark_safe("<br>"),
+            "{}{}: {}",
             (
                 (slot.label, " ✓" if slot.approved else "", ", ".join(str(u) for u in slot.candidates.all()) or "—")
                 for slot in step.approvers.all()
@@ -268,14 +270,14 @@ class DealApprovalStepInline(ReadOnlyInline):
     @admin.display(description="decisions")
     def decisions_made(self, step: DealApprovalStep) -> str:
         return format_html_join(
-            "\n",
-            "<div>{} by {}{} at {:%Y-%m-%d %H:%M}: {}</div>",
+            mark_safe("<br>"),
+            "{} by {}{} at {:%Y-%m-%d %H:%M}: {}",
             (
                 (
                     d.get_outcome_display(),
                     d.decided_by,
                     f" for {d.approver}" if d.on_behalf else "",
-                    d.at,
+                    timezone.localtime(d.at),
                     d.comment or "—",
                 )
                 for d in step.decisions.all()

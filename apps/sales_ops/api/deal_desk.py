@@ -11,6 +11,7 @@ from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -352,7 +353,8 @@ class DealRequestViewSet(
         return DealRequestDetailSerializer
 
     def _detail(self, request_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
-        deal = self.get_queryset().get(pk=request_id)
+        # Fetched again through visibility: a move that took the request out of the caller's sight is a 404.
+        deal = get_object_or_404(self.get_queryset(), pk=request_id)
         deal.timeline = list(selectors.deal_timeline(deal))
         deal.attachment_rows = list(deal.attachments.select_related("uploaded_by"))
         deal.may_decide = selectors.may_decide(user=self.request.user, request=deal)
