@@ -268,7 +268,9 @@ def test_an_all_of_step_waits_for_every_approver(team, vp):
 
 
 def test_an_any_of_step_is_done_with_one_approval_and_the_others_are_then_too_late(team, finance):
-    ApprovalRuleFactory(name="Finance", mode=ApprovalRule.Mode.ANY, approvers=[(Kind.GROUP, finance), (Kind.MANAGER, None)])
+    ApprovalRuleFactory(
+        name="Finance", mode=ApprovalRule.Mode.ANY, approvers=[(Kind.GROUP, finance), (Kind.MANAGER, None)]
+    )
     request = submit(draft(team))
     fay = finance.user_set.get(username="fay")
     approve(request, fay)
