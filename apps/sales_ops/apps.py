@@ -14,10 +14,10 @@ class SalesOpsConfig(AppConfig):
         lead_moved.connect(_start_or_stop_sla_clocks, dispatch_uid="sales_ops.sla_clocks")
 
     def seed_demo(self) -> str:
-        """Called by `manage.py seed_demo`: the demo SLA policies, and clocks for the demo's open leads."""
-        from apps.sales_ops.demo import sla_demo_seed
+        """Called by `manage.py seed_demo`: SLA policies and clocks; the deal desk matrix, approvers and requests."""
+        from apps.sales_ops.demo import deal_desk_demo_seed, sla_demo_seed
 
-        return sla_demo_seed()
+        return f"{sla_demo_seed()}\n{deal_desk_demo_seed()}"
 
 
 def _start_or_stop_sla_clocks(sender, *, lead, transition, **kwargs):
