@@ -508,7 +508,7 @@ def test_an_approval_expires_unless_the_deal_closed(team, frozen, settings):
 # --- visibility -------------------------------------------------------------------------------------------------
 
 
-def test_each_role_sees_its_own_requests(team, other_rep, vp, sales_ops):
+def test_each_role_sees_its_own_requests(team, other_rep, vp, sales_ops, marketing_ops):
     ApprovalRuleFactory(approvers=[(Kind.USER, vp)])
     mine, theirs = submit(draft(team)), draft(other_rep)
     assert set(deal_request_list(user=team)) == {mine}
@@ -516,6 +516,7 @@ def test_each_role_sees_its_own_requests(team, other_rep, vp, sales_ops):
     assert set(deal_request_list(user=team.manager)) == {mine}  # the team's
     assert set(deal_request_list(user=vp)) == {mine}  # in front of them (and their team's)
     assert set(deal_request_list(user=sales_ops)) == {mine, theirs}
+    assert set(deal_request_list(user=marketing_ops)) == set()  # the deal desk is sales ops' business
 
 
 # --- concurrency (PostgreSQL) ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.core.models import Role, User
 from apps.core.models.customers import Segment
-from apps.core.selectors import sees_everything, team_member_ids
+from apps.core.selectors import team_member_ids
 from apps.sales_ops.models import (
     ApprovalDelegation,
     DealApprovalStep,
@@ -35,10 +35,10 @@ def delegators(user: User, *, on: dt.date | None = None) -> list[int]:
 
 
 def deal_request_list(*, user: User) -> QuerySet[DealRequest]:
-    """The requests `user` may see: sales ops all; a manager their team's; a rep their own; an approver (or
+    """The requests `user` may see: sales ops (and admins) all; a manager their team's; a rep their own; an approver (or
     their delegate today) every request that is or was in front of them."""
     requests = DealRequest.objects.select_related(*REQUEST_RELATED)
-    if sees_everything(user):
+    if user.has_role(Role.SALES_OPS):  # the deal desk is sales ops' (marketing ops see what is put to them)
         return requests
     mine = Q(requester_id__in=team_member_ids(user)) if user.has_role(Role.MANAGER) else Q(requester_id=user.pk)
     people = [user.pk, *delegators(user)]
