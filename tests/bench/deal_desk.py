@@ -18,7 +18,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from apps.core.models import Account, Opportunity, User
+from apps.core.models import Account, Opportunity, Territory, User
 from apps.core.models.customers import Segment
 from apps.sales_ops.models import ApprovalRule, DealFlag, DealRequest, PaymentTerms, RuleApprover
 from apps.sales_ops.selectors.deal_desk import deal_inbox
@@ -49,9 +49,15 @@ def measure(*, submissions: int, warmup: int, repeat: int) -> Result:
         rep = User.objects.filter(username__startswith="rep-", manager__manager__isnull=False).order_by("pk").first()
         if rep is None:
             raise BenchError("the bench data has no rep with a manager and a second manager; run with --refill")
+        _inbox(result, rep, warmup=warmup, repeat=repeat)
+        ApprovalRule.objects.all().delete()  # the requests keep their routes: they are copied at submission
         client = Client()
         client.force_login(rep)
-        _matrix(SMALL_MATRIX, seed=1)
+        # One rule every request meets, so that the 10-rule matrix routes as well and both counts take one path.
+        everyone = ApprovalRule.objects.create(name="bench manager above 10 %", step_order=0, discount_over=10)
+        RuleApprover.objects.create(rule=everyone, kind=RuleApprover.Kind.MANAGER)
+        RuleApprover.objects.create(rule=everyone, kind=RuleApprover.Kind.GROUP, group=_finance())
+        _matrix(SMALL_MATRIX - 1, seed=1)
         result.queries["submit, 10 rules"] = _submit_queries(client, rep)
         _matrix(RULES - SMALL_MATRIX, seed=2)
         result.queries["submit, 200 rules"] = _submit_queries(client, rep)
@@ -69,7 +75,6 @@ def measure(*, submissions: int, warmup: int, repeat: int) -> Result:
                 steps.append(DealRequest.objects.get(pk=created["id"]).steps.count())
         result.median_ms.update(create=statistics.median(create_ms), submit=statistics.median(submit_ms))
         result.steps_per_request = statistics.mean(steps)
-        _inbox(result, rep, warmup=warmup, repeat=repeat)
     return result
 
 
@@ -81,19 +86,18 @@ def _rolled_back():
 
 
 def _matrix(count: int, *, seed: int) -> None:
-    """`count` rules on every kind of condition, each asking some mix of managers, finance and a named VP."""
+    """`count` rules as a company would write them: per segment and territory, each on one kind of condition,
+    asking some mix of managers, finance and a named VP. A request meets a handful of them."""
     rng = random.Random(seed)
-    finance, _ = Group.objects.get_or_create(name="bench-finance")
-    for member in User.objects.filter(username__startswith="salesops").exclude(groups=finance):
-        member.groups.add(finance)
+    finance = _finance()
     vp = User.objects.get(username="vp")
-    kinds = [
-        lambda: {"discount_over": Decimal(rng.choice([5, 10, 15, 20, 30, 40]))},
-        lambda: {"net_amount_over": Decimal(rng.randint(1, 50) * 10_000), "amount_currency": "USD"},
-        lambda: {"term_months_over": rng.choice([12, 24, 36])},
-        lambda: {"payment_terms": rng.sample(PaymentTerms.values, 2)},
+    territories = list(Territory.objects.all())
+    conditions = [
+        lambda: {"discount_over": Decimal(rng.choice([10, 20, 30])), "discount_up_to": Decimal(rng.choice([40, 60]))},
+        lambda: {"net_amount_over": Decimal(rng.randint(1, 20) * 10_000), "amount_currency": "USD"},
+        lambda: {"term_months_over": rng.choice([24, 36])},
+        lambda: {"payment_terms": rng.sample(PaymentTerms.values[2:], 2)},
         lambda: {"flags": rng.sample(DealFlag.values, 1)},
-        lambda: {"segments": [rng.choice(Segment.values)], "discount_over": Decimal(rng.choice([10, 25]))},
     ]
     start = ApprovalRule.objects.count()
     for n in range(start, start + count):
@@ -101,8 +105,10 @@ def _matrix(count: int, *, seed: int) -> None:
             name=f"bench rule {n}",
             step_order=rng.randint(1, 50),
             mode=rng.choice(["all", "any"]),
-            **rng.choice(kinds)(),
+            segments=[rng.choice(Segment.values)],
+            **rng.choice(conditions)(),
         )
+        rule.territories.add(rng.choice(territories))
         approvers = rng.sample(
             [
                 RuleApprover(rule=rule, kind=RuleApprover.Kind.MANAGER),
@@ -113,6 +119,13 @@ def _matrix(count: int, *, seed: int) -> None:
             rng.randint(1, 3),
         )
         RuleApprover.objects.bulk_create(approvers)
+
+
+def _finance() -> Group:
+    finance, _ = Group.objects.get_or_create(name="bench-finance")
+    for member in User.objects.filter(username__startswith="salesops").exclude(groups=finance):
+        member.groups.add(finance)
+    return finance
 
 
 def _opportunity(rep: User, i: int) -> Opportunity:
@@ -166,6 +179,7 @@ def _inbox(result: Result, rep: User, *, warmup: int, repeat: int) -> None:
     rep_client.force_login(rep)
     only_manager = ApprovalRule.objects.create(name="bench manager only", step_order=0, discount_over=Decimal(0))
     RuleApprover.objects.create(rule=only_manager, kind=RuleApprover.Kind.MANAGER)
+    _matrix(RULES - 1, seed=3)
     for label, size in (("small", INBOX_SMALL), ("large", INBOX_LARGE)):
         i = 0
         while _inbox_size(manager) < size:
