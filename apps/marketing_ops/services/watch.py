@@ -90,15 +90,15 @@ def _email(alerts: list[BudgetAlert]) -> None:
         .exclude(email="")
         .values_list("email", flat=True)
     )
-    emails = {}
+    emails = []
     for alert in alerts:
         recipients = [*team, alert.campaign.owner.email]
         if not any(recipients):
             continue
         key = f"budget-alert:{alert.campaign_id}:{alert.threshold}:{alert.crossing}"
-        emails[alert] = OutgoingEmail(key=key, to=recipients, template="budget_alert", context=_context(alert))
-    stored = email_enqueue_many(list(emails.values()))
-    for alert, email in emails.items():
+        emails.append((alert, OutgoingEmail(key=key, to=recipients, template="budget_alert", context=_context(alert))))
+    stored = email_enqueue_many([email for _alert, email in emails])
+    for alert, email in emails:
         alert.email = stored[email.key]
 
 
