@@ -452,7 +452,7 @@ def attribution(campaigns: QuerySet[Campaign], *, today: dt.date) -> tuple[dict[
     A touch on a lead counts for that lead; a touch on a contact counts for every lead of that contact. A
     lead is sourced by the campaign of its earliest touch, influenced by every campaign that touched it. An
     opportunity belongs to the lead converted into it (`source_lead`); a won one counts at its amount in the
-    company currency on the day it closed. Six queries, whatever the number of campaigns and touches.
+    company currency on the day it closed. Seven queries, whatever the number of campaigns and touches.
     """
     ids = list(campaigns.values_list("pk", flat=True))
     result = {pk: Attribution(campaign_id=pk) for pk in ids}
