@@ -200,6 +200,8 @@ SPECTACULAR_SETTINGS = {
         "LeadStageEnum": "apps.core.models.customers.LeadStage",
         "OpportunityStageEnum": "apps.core.models.customers.OpportunityStage",
         "SlaGovernedStageEnum": "apps.sales_ops.models.GOVERNED_STAGES",
+        "LeadSourceEnum": "apps.core.models.customers.LeadSource",
+        "SpendSourceEnum": "apps.marketing_ops.models.SpendEntry.Source",
     },
 }
 

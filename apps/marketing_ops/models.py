@@ -170,6 +170,21 @@ class Campaign(models.Model):
         super().clean()
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": "The campaign ends before it starts."})
+        envelope = self.envelope if self.envelope_id else None
+        if envelope is not None and envelope.channel != self.channel:
+            raise ValidationError(
+                {
+                    "envelope": f"The envelope is for {envelope.get_channel_display()}, the campaign is "
+                    f"{self.get_channel_display()}."
+                }
+            )
+        if envelope is not None and envelope.quarter != self.fiscal_quarter:
+            raise ValidationError(
+                {
+                    "envelope": f"The envelope is for {envelope.quarter}, the campaign's budget quarter is "
+                    f"{self.fiscal_quarter}."
+                }
+            )
 
 
 class ExchangeRate(models.Model):

@@ -489,7 +489,7 @@ def attribution(campaigns: QuerySet[Campaign], *, today: dt.date) -> tuple[dict[
             "source_lead_id", "stage", "amount", "currency", "closed_at", "close_date"
         )
     )
-    won_days = [_closed_on(opp) for opp in opportunities if opp["stage"] == OpportunityStage.CLOSED_WON]
+    won_days = [_closed_on(opp, today) for opp in opportunities if opp["stage"] == OpportunityStage.CLOSED_WON]
     rates = RateBook(
         {opp["currency"] for opp in opportunities}, min(won_days, default=today), max(won_days, default=today)
     )
@@ -503,7 +503,7 @@ def attribution(campaigns: QuerySet[Campaign], *, today: dt.date) -> tuple[dict[
         opportunity = opportunity_of.get(lead_id)
         won = None
         if opportunity is not None and opportunity["stage"] == OpportunityStage.CLOSED_WON:
-            day = _closed_on(opportunity)
+            day = _closed_on(opportunity, today)
             rate = rates.rate(opportunity["currency"], day)
             if rate is None:
                 unconverted.add((opportunity["currency"], day))
@@ -521,8 +521,9 @@ def attribution(campaigns: QuerySet[Campaign], *, today: dt.date) -> tuple[dict[
     return result, unconverted
 
 
-def _closed_on(opportunity: dict) -> dt.date:
-    return opportunity["closed_at"].date() if opportunity["closed_at"] else opportunity["close_date"]
+def _closed_on(opportunity: dict, today: dt.date) -> dt.date:
+    """The day a won deal closed: its closing instant, else its close date (never later than today)."""
+    return opportunity["closed_at"].date() if opportunity["closed_at"] else min(opportunity["close_date"], today)
 
 
 def roi_report(*, quarter: str, today: dt.date) -> tuple[list[tuple[Campaign, Attribution]], set[tuple]]:

@@ -80,22 +80,6 @@ def _watch_after_commit(*campaign_ids: int) -> None:
 # --- campaigns -----------------------------------------------------------------------------------
 
 
-def _check_envelope(campaign: Campaign) -> None:
-    envelope = campaign.envelope
-    if envelope is None:
-        return
-    if envelope.channel != campaign.channel:
-        raise ApplicationError(
-            f"The envelope is for {envelope.get_channel_display()}, the campaign is {campaign.get_channel_display()}.",
-            field="envelope",
-        )
-    if envelope.quarter != campaign.fiscal_quarter:
-        raise ApplicationError(
-            f"The envelope is for {envelope.quarter}, the campaign's budget quarter is {campaign.fiscal_quarter}.",
-            field="envelope",
-        )
-
-
 @transaction.atomic
 def campaign_create(
     *, actor: User | None, planned_amount: Decimal = Decimal(0), reason: str = "Initial plan", **fields
@@ -105,7 +89,6 @@ def campaign_create(
     if not campaign.fiscal_quarter and isinstance(campaign.start_date, dt.date):
         campaign.fiscal_quarter = quarter_of(campaign.start_date)
     validated_save(campaign)
-    _check_envelope(campaign)
     planned_amount = as_money(planned_amount, field="planned_amount", zero=True)
     if planned_amount:
         campaign_plan_set(campaign_id=campaign.pk, amount=planned_amount, actor=actor, reason=reason)
@@ -124,7 +107,6 @@ def campaign_update(*, campaign_id: int, data: dict) -> Campaign:
             "Release the plan (set it to 0) before moving the campaign to another envelope.", field="envelope"
         )
     apply_changes(campaign, data, EDITABLE_FIELDS)
-    _check_envelope(campaign)
     _watch_after_commit(campaign.pk)
     return campaign
 
