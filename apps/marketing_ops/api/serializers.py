@@ -55,11 +55,6 @@ class CampaignSerializer(serializers.ModelSerializer):
         return data
 
 
-class CampaignUpdateSerializer(CampaignSerializer):
-    class Meta(CampaignSerializer.Meta):
-        read_only_fields = ["id", "status", "planned_amount"]
-
-
 class AmountReasonSerializer(serializers.Serializer):
     amount = serializers.DecimalField(**MONEY, min_value=0)
     reason = serializers.CharField(max_length=500)

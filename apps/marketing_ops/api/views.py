@@ -62,11 +62,7 @@ class CampaignViewSet(
 
     def get_serializer_class(self):
         if getattr(self, "swagger_fake_view", False) or is_marketing_ops(self.request.user):
-            return (
-                serializers.CampaignUpdateSerializer
-                if self.action in ("update", "partial_update")
-                else (serializers.CampaignSerializer)
-            )
+            return serializers.CampaignSerializer
         return serializers.CampaignBriefSerializer
 
     def create(self, request, *args, **kwargs):

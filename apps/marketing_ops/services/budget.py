@@ -99,6 +99,10 @@ def campaign_create(
 @transaction.atomic
 def campaign_update(*, campaign_id: int, data: dict) -> Campaign:
     """Change what a campaign is; its plan moves only through `campaign_plan_set` and the transfers."""
+    if "planned_amount" in data:
+        raise ApplicationError(
+            "The plan changes through a recorded move (plan/ or transfer/), not an edit.", field="planned_amount"
+        )
     campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
     if campaign.status == CampaignStatus.CANCELLED:
         raise ApplicationError("A cancelled campaign cannot be edited.", code="cancelled")
