@@ -10,7 +10,14 @@ class MarketingOpsConfig(AppConfig):
     verbose_name = "Marketing ops: campaign budgets"
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from apps.core.roles import roles_sync
+
         checks.register(_company_currency_check)
+        # Core syncs the roles after its own migrate, before this app's permissions exist on a fresh database;
+        # once more after this app's, so that the grants of apps/core/roles.py to these models take.
+        post_migrate.connect(roles_sync, sender=self, dispatch_uid="marketing_ops.roles_sync")
 
     def seed_demo(self) -> str:
         """Called by `manage.py seed_demo`: teams, envelopes, campaigns with spend, touches and rates."""

@@ -197,7 +197,7 @@ class BudgetFigures:
         elif self.passes(BudgetAlert.Threshold.WARN):
             reasons.append(f"{used} % of plan used")
         if self.passes(BudgetAlert.Threshold.PROJECTED):
-            reasons.append(f"projected {money(self.projected)} against a plan of {money(self.planned)}")
+            reasons.append(f"projected {money(self.projected):,} against a plan of {money(self.planned):,}")
         return reasons
 
     def shown(self) -> dict:
