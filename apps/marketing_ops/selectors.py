@@ -8,6 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
@@ -122,7 +123,10 @@ def projection(*, committed: Decimal, actual: Decimal, start: dt.date, end: dt.d
 
 @dataclass(frozen=True)
 class BudgetFigures:
-    """One campaign's money: plan, open commitments, invoices, and what follows from them on `today`."""
+    """One campaign's money: plan, open commitments, invoices, and what follows from them on `today`.
+
+    Frozen, so the figures derived from them are computed once (`cached_property` writes past the freeze).
+    """
 
     campaign_id: int
     planned: Decimal
@@ -143,7 +147,7 @@ class BudgetFigures:
     def available(self) -> Decimal:
         return self.planned - self.spoken_for
 
-    @property
+    @cached_property
     def used_percent(self) -> Decimal | None:
         """Committed and actual as a share of the plan (None without a plan)."""
         return self.spoken_for * 100 / self.planned if self.planned else None
@@ -161,7 +165,7 @@ class BudgetFigures:
         """Invoiced per day since the start (None before it)."""
         return self.actual / self.days_elapsed if self.days_elapsed else None
 
-    @property
+    @cached_property
     def projected(self) -> Decimal:
         return projection(
             committed=self.committed, actual=self.actual, start=self.start, end=self.end, today=self.today
@@ -176,7 +180,7 @@ class BudgetFigures:
             return self.spoken_for > 0
         return self.spoken_for * 100 >= self.planned * at
 
-    @property
+    @cached_property
     def status(self) -> str:
         if self.passes(BudgetAlert.Threshold.OVER):
             return BudgetStatus.OVER
@@ -231,9 +235,9 @@ CAMPAIGN_FIGURE_FIELDS = (
 )
 
 
-def spend_totals(campaigns: QuerySet[Campaign]) -> dict[int, tuple[Decimal, Decimal]]:
-    """(open commitments, actual) per campaign in `campaigns`, summed by the database in one query."""
-    rows = (
+def spend_sums(campaigns: QuerySet[Campaign]) -> QuerySet[dict]:
+    """The one aggregate over the ledger: orders, what invoices settled of them, and invoices, per campaign."""
+    return (
         SpendEntry.objects.filter(campaign__in=campaigns.values("pk"))
         .values("campaign_id")
         .annotate(
@@ -243,7 +247,11 @@ def spend_totals(campaigns: QuerySet[Campaign]) -> dict[int, tuple[Decimal, Deci
         )
         .order_by()
     )
-    return {row["campaign_id"]: (row["committed"] - row["settled"], row["actual"]) for row in rows}
+
+
+def spend_totals(campaigns: QuerySet[Campaign]) -> dict[int, tuple[Decimal, Decimal]]:
+    """(open commitments, actual) per campaign in `campaigns`, summed by the database in one query."""
+    return {row["campaign_id"]: (row["committed"] - row["settled"], row["actual"]) for row in spend_sums(campaigns)}
 
 
 def budget_figures(campaigns: QuerySet[Campaign], *, today: dt.date) -> dict[int, BudgetFigures]:

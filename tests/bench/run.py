@@ -1,4 +1,5 @@
-"""`make bench`: fills PostgreSQL with a million leads and their SLA clocks; times the lead list and the SLA scan."""
+"""`make bench`: fills PostgreSQL with a million leads and their SLA clocks; times the lead list and the SLA scan;
+and with 10,000 campaigns and a million spend entries, the budget roll-up (`--only budget` for that alone)."""
 
 import argparse
 import os
@@ -26,17 +27,25 @@ def main(argv: list[str] | None = None) -> int:
     # Static files are not collected for the bench; WhiteNoise says so on every start, which is noise here.
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
+    from tests.bench import budget
     from tests.bench.database import NotABenchDatabase
     from tests.bench.measure import BenchError
 
     try:
-        _prepare_database(refill=args.refill, scale=args.scale)
-        results, sla_result = _measure(args)
+        if args.only != "budget":
+            _prepare_database(refill=args.refill, scale=args.scale)
+            results, sla_result = _measure(args)
+        if args.only != "leads":
+            budget.prepare(refill=args.refill and args.only == "budget")
+            budget_result = budget.measure(warmup=args.budget_warmup, repeat=args.budget_repeat)
     except (NotABenchDatabase, BenchError) as error:
         print(f"bench failed: {error}", file=sys.stderr)
         return 1
-    _report(results, args)
-    _report_sla(sla_result, args)
+    if args.only != "budget":
+        _report(results, args)
+        _report_sla(sla_result, args)
+    if args.only != "leads":
+        budget.report(budget_result, repeat=args.budget_repeat, warmup=args.budget_warmup, print_table=_print_table)
     return 0
 
 
@@ -48,6 +57,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scale", type=float, default=1.0, help="data size; 1.0 is a million leads")
     parser.add_argument("--sla-repeat", type=int, default=5, help="timed SLA scans and SELECTs (median)")
     parser.add_argument("--sla-warmup", type=int, default=1, help="untimed SLA scans and SELECTs first")
+    parser.add_argument(
+        "--only", choices=["all", "leads", "budget"], default="all", help="leads: the lead list and SLA scan"
+    )
+    parser.add_argument("--budget-repeat", type=int, default=7, help="timed budget roll-ups (median)")
+    parser.add_argument("--budget-warmup", type=int, default=1, help="untimed budget roll-ups first")
     return parser.parse_args(argv)
 
 
