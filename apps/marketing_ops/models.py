@@ -328,6 +328,7 @@ class CampaignTouch(models.Model):
 
     class Meta:
         ordering = ["-touched_at", "-id"]
+        verbose_name_plural = "campaign touches"
         indexes = [models.Index(fields=["lead", "touched_at"]), models.Index(fields=["contact", "touched_at"])]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "contact", "touched_at"], name="campaign_touch_unique"),
