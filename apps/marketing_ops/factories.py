@@ -7,7 +7,6 @@ import datetime as dt
 from decimal import Decimal
 
 import factory
-from django.conf import settings
 from factory.django import DjangoModelFactory
 
 from apps.core.factories import ContactFactory, UserFactory
@@ -78,7 +77,3 @@ class CampaignTouchFactory(DjangoModelFactory):
     campaign = factory.SubFactory(CampaignFactory)
     contact = factory.LazyAttribute(lambda o: o.lead.contact if o.lead else ContactFactory())
     lead = None
-
-
-def company_currency() -> str:
-    return settings.COMPANY_CURRENCY

@@ -132,3 +132,13 @@ def test_two_watches_at_once_tell_each_crossing_once(on_postgres):
     results = run_at_once(lambda: budget_watch(today=END, campaign_ids=[campaigns[0].pk]), times=2)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert BudgetAlert.objects.count() == 60
+
+
+def test_the_hourly_task_watches_every_active_campaign(campaign, envelope):
+    from apps.marketing_ops.tasks import budget_watch_task
+
+    CampaignFactory(envelope=envelope, status=CampaignStatus.PLANNED)
+    post(campaign, "1000.00")
+    assert budget_watch_task() == 1
+    assert budget_watch_task(campaign.pk) == 1
+    assert BudgetAlert.objects.filter(campaign=campaign).count() == 2

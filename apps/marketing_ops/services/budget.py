@@ -8,6 +8,7 @@ import datetime as dt
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 
 from django.db import transaction
+from django.utils import timezone
 
 from apps.core.exceptions import ApplicationError
 from apps.core.models import User
@@ -131,7 +132,7 @@ def campaign_move(*, campaign_id: int, status: str, actor: User | None) -> Campa
     campaign.status = status
     campaign.save(update_fields=["status", "updated_at"])
     if status == CampaignStatus.CANCELLED and campaign.planned_amount:
-        spoken_for = selectors.campaign_budget(campaign, today=dt.date.today()).spoken_for
+        spoken_for = selectors.campaign_budget(campaign, today=timezone.localdate()).spoken_for
         keep = min(campaign.planned_amount, max(spoken_for, Decimal(0)).quantize(Decimal("0.01"), ROUND_CEILING))
         _plan_set(campaign, keep, actor=actor, reason="Campaign cancelled: the plan not spoken for is released")
     _watch_after_commit(campaign.pk)
