@@ -257,22 +257,23 @@ def spend_totals(campaigns: QuerySet[Campaign]) -> dict[int, tuple[Decimal, Deci
 def budget_figures(campaigns: QuerySet[Campaign], *, today: dt.date) -> dict[int, BudgetFigures]:
     """Each campaign's figures, in two queries however many campaigns and spend entries there are."""
     totals = spend_totals(campaigns)
-    figures = {}
-    for row in campaigns.values(*CAMPAIGN_FIGURE_FIELDS).order_by():
-        committed, actual = totals.get(row["id"], (ZERO, ZERO))
-        figures[row["id"]] = BudgetFigures(
-            campaign_id=row["id"],
-            planned=row["planned_amount"],
-            committed=committed,
-            actual=actual,
-            start=row["start_date"],
-            end=row["end_date"],
-            today=today,
-            warn_at_percent=row["warn_at_percent"],
-            over_at_percent=row["over_at_percent"],
-            projected_over_percent=row["projected_over_percent"],
-        )
-    return figures
+    return {row["id"]: _figures(row, totals, today) for row in campaigns.values(*CAMPAIGN_FIGURE_FIELDS).order_by()}
+
+
+def _figures(row: dict, totals: dict, today: dt.date) -> BudgetFigures:
+    committed, actual = totals.get(row["id"], (ZERO, ZERO))
+    return BudgetFigures(
+        campaign_id=row["id"],
+        planned=row["planned_amount"],
+        committed=committed,
+        actual=actual,
+        start=row["start_date"],
+        end=row["end_date"],
+        today=today,
+        warn_at_percent=row["warn_at_percent"],
+        over_at_percent=row["over_at_percent"],
+        projected_over_percent=row["projected_over_percent"],
+    )
 
 
 def campaign_budget(campaign: Campaign, *, today: dt.date) -> BudgetFigures:
@@ -345,11 +346,20 @@ class BudgetReport:
 
 
 def budget_report(*, quarter: str, today: dt.date) -> BudgetReport:
-    """The quarter's campaigns with their figures, summed by channel, and who is off track (four queries)."""
+    """The quarter's campaigns with their figures, summed by channel, and who is off track (three queries).
+
+    The campaigns are read once, with only what the page shows, and their figures made from the same rows.
+    """
     quarter_bounds(quarter)  # refuses a malformed quarter
-    campaigns = campaign_list().filter(fiscal_quarter=quarter).order_by("channel", "name", "id")
-    figures = budget_figures(campaigns, today=today)
-    lines = [CampaignLine(campaign, figures[campaign.pk]) for campaign in campaigns]
+    campaigns = Campaign.objects.filter(fiscal_quarter=quarter)
+    totals = spend_totals(campaigns)
+    shown = campaigns.select_related("owner").only(
+        *CAMPAIGN_FIGURE_FIELDS, "name", "channel", "status", "owner__username", "owner__first_name", "owner__last_name"
+    )
+    lines = [
+        CampaignLine(campaign, _figures(vars(campaign), totals, today))
+        for campaign in shown.order_by("channel", "name", "id")
+    ]
     channels = {value: ChannelLine(value, label) for value, label in Channel.choices}
     envelopes = BudgetEnvelope.objects.filter(quarter=quarter).values("channel").annotate(total=Sum("amount"))
     for row in envelopes.order_by():
