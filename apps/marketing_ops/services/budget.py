@@ -71,7 +71,7 @@ def _reason(reason: str) -> str:
     return reason[:500]
 
 
-def _watch_after_commit(*campaign_ids: int) -> None:
+def watch_after_commit(*campaign_ids: int) -> None:
     from apps.marketing_ops.tasks import budget_watch_task  # tasks import the services
 
     for campaign_id in campaign_ids:
@@ -112,7 +112,7 @@ def campaign_update(*, campaign_id: int, data: dict) -> Campaign:
             "Release the plan (set it to 0) before moving the campaign to another envelope.", field="envelope"
         )
     apply_changes(campaign, data, EDITABLE_FIELDS)
-    _watch_after_commit(campaign.pk)
+    watch_after_commit(campaign.pk)
     return campaign
 
 
@@ -135,7 +135,7 @@ def campaign_move(*, campaign_id: int, status: str, actor: User | None) -> Campa
         spoken_for = selectors.campaign_budget(campaign, today=timezone.localdate()).spoken_for
         keep = min(campaign.planned_amount, max(spoken_for, Decimal(0)).quantize(Decimal("0.01"), ROUND_CEILING))
         _plan_set(campaign, keep, actor=actor, reason="Campaign cancelled: the plan not spoken for is released")
-    _watch_after_commit(campaign.pk)
+    watch_after_commit(campaign.pk)
     return campaign
 
 
@@ -168,7 +168,7 @@ def campaign_plan_set(*, campaign_id: int, amount, actor: User | None, reason: s
     if campaign.status == CampaignStatus.CANCELLED:
         raise ApplicationError("A cancelled campaign's plan cannot grow.", code="cancelled")
     _plan_set(campaign, amount, actor=actor, reason=reason)
-    _watch_after_commit(campaign.pk)
+    watch_after_commit(campaign.pk)
     return campaign
 
 
@@ -244,7 +244,7 @@ def budget_transfer(
         reason=reason,
         actor=actor,
     )
-    _watch_after_commit(source.pk, target.pk)
+    watch_after_commit(source.pk, target.pk)
     return move
 
 

@@ -15,7 +15,7 @@ from apps.core.models import User
 from apps.marketing_ops import selectors
 from apps.marketing_ops.models import Campaign, CampaignStatus, SpendEntry, SpendKind
 from apps.marketing_ops.selectors import money
-from apps.marketing_ops.services.budget import _watch_after_commit, as_money
+from apps.marketing_ops.services.budget import as_money, watch_after_commit
 
 # What identifies a posting: the same external reference with these equal is the same posting, sent again.
 SAME_POSTING = ("campaign_id", "kind", "amount", "currency", "spent_on", "is_credit_note")
@@ -114,7 +114,7 @@ def spend_post(
     except IntegrityError as error:  # the same reference posted by another request meanwhile
         raise ConflictError(f"The reference '{external_ref}' was just posted.", field="external_ref") from error
     if watch:
-        _watch_after_commit(campaign.pk)
+        watch_after_commit(campaign.pk)
     return entry
 
 

@@ -18,7 +18,7 @@ from apps.core.models import User
 from apps.marketing_ops import selectors
 from apps.marketing_ops.models import Campaign, SpendEntry, SpendKind
 from apps.marketing_ops.selectors import money
-from apps.marketing_ops.services.budget import _watch_after_commit, as_money
+from apps.marketing_ops.services.budget import as_money, watch_after_commit
 from apps.marketing_ops.services.spend import (
     SAME_POSTING,
     check_campaign_takes,
@@ -336,4 +336,4 @@ def _post(rows: list[_Row], report: ImportReport, actor: User | None) -> None:
         ids[row.ref] = entry.pk
         touched.add(entry.campaign_id)
     report.posted = report.to_post
-    _watch_after_commit(*sorted(touched))
+    watch_after_commit(*sorted(touched))
