@@ -173,6 +173,7 @@ CELERY_BEAT_SCHEDULE = {
     "sla-alerts": {"task": "apps.sales_ops.tasks.sla_alerts_send_task", "schedule": 60.0},
     "deal-desk-scan": {"task": "apps.sales_ops.tasks.deal_desk_scan_task", "schedule": 60.0},
     "sla-digest": {"task": "apps.sales_ops.tasks.sla_digest_task", "schedule": crontab(hour=6, minute=30)},
+    "budget-watch": {"task": "apps.marketing_ops.tasks.budget_watch_task", "schedule": crontab(minute=5)},
 }
 
 # --- API ----------------------------------------------------------------------------------------
@@ -204,6 +205,8 @@ SPECTACULAR_SETTINGS = {
         "LeadStageEnum": "apps.core.models.customers.LeadStage",
         "OpportunityStageEnum": "apps.core.models.customers.OpportunityStage",
         "SlaGovernedStageEnum": "apps.sales_ops.models.GOVERNED_STAGES",
+        "LeadSourceEnum": "apps.core.models.customers.LeadSource",
+        "SpendSourceEnum": "apps.marketing_ops.models.SpendEntry.Source",
     },
 }
 
@@ -219,6 +222,12 @@ if not DEBUG:
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- campaign budgets ----------------------------------------------------------------------------
+# Budgets, plans and reports are in this currency; spend in any other is converted through the dated rates.
+COMPANY_CURRENCY = env("COMPANY_CURRENCY", default="USD")
+# A spend entry uses the newest rate on or before its date, if it is at most this many days old.
+EXCHANGE_RATE_MAX_AGE_DAYS = env.int("EXCHANGE_RATE_MAX_AGE_DAYS", default=31)
 
 # --- demo data ----------------------------------------------------------------------------------
 SMOPS_DEMO_PASSWORD = env("SMOPS_DEMO_PASSWORD", default="smops-demo")

@@ -12,10 +12,12 @@ admin.site.site_title = "smops admin"
 urlpatterns = [
     path("", include("apps.core.urls")),
     path("sales/", include("apps.sales_ops.urls")),
+    path("marketing/", include("apps.marketing_ops.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("apps.core.api.urls")),
     path("api/v1/sla/", include("apps.sales_ops.api.urls")),
     path("api/v1/deal-desk/", include("apps.sales_ops.api.deal_desk_urls")),
+    path("api/v1/", include("apps.marketing_ops.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz/", healthz, name="healthz"),

@@ -1,4 +1,6 @@
-"""`make bench`: fills PostgreSQL with a million leads and their SLA clocks; times the lead list and the SLA scan."""
+"""`make bench`: fills PostgreSQL with a million leads and their SLA clocks; times the lead list, the SLA scan and
+the deal desk (routing, API submissions, the approver's inbox); and with 10,000 campaigns and a million spend
+entries, the budget roll-up. `--only leads|deal_desk|budget` runs one part."""
 
 import argparse
 import os
@@ -26,18 +28,30 @@ def main(argv: list[str] | None = None) -> int:
     # Static files are not collected for the bench; WhiteNoise says so on every start, which is noise here.
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
+    from tests.bench import budget
     from tests.bench.database import NotABenchDatabase
     from tests.bench.measure import BenchError
 
     try:
-        _prepare_database(refill=args.refill, scale=args.scale)
-        results, sla_result, deal_result = _measure(args)
+        if args.only in ("all", "leads", "deal_desk"):
+            _prepare_database(refill=args.refill, scale=args.scale)
+        if args.only in ("all", "leads"):
+            results, sla_result = _measure(args)
+        if args.only in ("all", "deal_desk"):
+            deal_result = _measure_deal_desk(args)
+        if args.only in ("all", "budget"):
+            budget.prepare(refill=args.refill and args.only == "budget")
+            budget_result = budget.measure(warmup=args.budget_warmup, repeat=args.budget_repeat)
     except (NotABenchDatabase, BenchError) as error:
         print(f"bench failed: {error}", file=sys.stderr)
         return 1
-    _report(results, args)
-    _report_sla(sla_result, args)
-    _report_deal_desk(deal_result, args)
+    if args.only in ("all", "leads"):
+        _report(results, args)
+        _report_sla(sla_result, args)
+    if args.only in ("all", "deal_desk"):
+        _report_deal_desk(deal_result, args)
+    if args.only in ("all", "budget"):
+        budget.report(budget_result, repeat=args.budget_repeat, warmup=args.budget_warmup, print_table=_print_table)
     return 0
 
 
@@ -50,6 +64,14 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sla-repeat", type=int, default=5, help="timed SLA scans and SELECTs (median)")
     parser.add_argument("--sla-warmup", type=int, default=1, help="untimed SLA scans and SELECTs first")
     parser.add_argument("--deal-submissions", type=int, default=200, help="timed deal desk submissions (median)")
+    parser.add_argument(
+        "--only",
+        choices=["all", "leads", "deal_desk", "budget"],
+        default="all",
+        help="leads: the lead list and the SLA scan; deal_desk: routing, submissions, the inbox; budget: the roll-up",
+    )
+    parser.add_argument("--budget-repeat", type=int, default=7, help="timed budget roll-ups (median)")
+    parser.add_argument("--budget-warmup", type=int, default=1, help="untimed budget roll-ups first")
     return parser.parse_args(argv)
 
 
@@ -78,11 +100,11 @@ def _prepare_database(*, refill: bool, scale: float) -> None:
     print(f"Filled in {time.perf_counter() - started:.0f} s.")
 
 
-def _measure(args: argparse.Namespace) -> tuple[list, object, object]:
+def _measure(args: argparse.Namespace) -> tuple[list, object]:
     from django.test import override_settings
 
     from apps.core.models import Lead, User
-    from tests.bench import deal_desk, fill, measure, sla
+    from tests.bench import fill, measure, sla
 
     # DEBUG off as in production: with it on, Django keeps every query's text, which taxes chatty endpoints.
     with override_settings(ROOT_URLCONF="tests.bench.urls", DEBUG=False):
@@ -90,9 +112,16 @@ def _measure(args: argparse.Namespace) -> tuple[list, object, object]:
         client = measure.signed_in_client(user)
         pages = measure.first_and_deep_page(Lead.objects.count())
         results = [measure.measure(page, client, user, warmup=args.warmup, repeat=args.repeat) for page in pages]
-        sla_result = sla.measure(warmup=args.sla_warmup, repeat=args.sla_repeat)
-        deal_result = deal_desk.measure(submissions=args.deal_submissions, warmup=args.warmup, repeat=args.repeat)
-        return results, sla_result, deal_result
+        return results, sla.measure(warmup=args.sla_warmup, repeat=args.sla_repeat)
+
+
+def _measure_deal_desk(args: argparse.Namespace):
+    from django.test import override_settings
+
+    from tests.bench import deal_desk
+
+    with override_settings(ROOT_URLCONF="tests.bench.urls", DEBUG=False):
+        return deal_desk.measure(submissions=args.deal_submissions, warmup=args.warmup, repeat=args.repeat)
 
 
 def _report(results: list, args: argparse.Namespace) -> None:

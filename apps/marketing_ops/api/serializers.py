@@ -1,0 +1,132 @@
+"""API shapes of campaign budgets. Money is a string with two places, in the currency the field names."""
+
+from rest_framework import serializers
+
+from apps.core.api.serializers import UserBriefSerializer
+from apps.core.models import User
+from apps.marketing_ops.models import BudgetEnvelope, Campaign, CampaignStatus, SpendEntry, SpendKind
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+DESCRIPTIVE_FIELDS = [
+    "id",
+    "name",
+    "channel",
+    "owner",
+    "status",
+    "start_date",
+    "end_date",
+    "fiscal_quarter",
+    "program",
+    "segment",
+    "region",
+    "expected_leads",
+    "expected_pipeline",
+]
+BUDGET_FIELDS = ["envelope", "planned_amount", "warn_at_percent", "over_at_percent", "projected_over_percent"]
+
+
+class CampaignBriefSerializer(serializers.ModelSerializer):
+    """What everyone signed in may read of a campaign: what it is, not its budget."""
+
+    owner = UserBriefSerializer(read_only=True)
+
+    class Meta:
+        model = Campaign
+        fields = DESCRIPTIVE_FIELDS
+        read_only_fields = fields
+
+
+class CampaignSerializer(serializers.ModelSerializer):
+    """A campaign as marketing ops read and write it. `planned_amount` is drawn from `envelope` on create;
+    later the plan moves only through the `plan/` and `transfer/` actions, the status through `move/`."""
+
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    fiscal_quarter = serializers.CharField(max_length=7, required=False)
+    planned_amount = serializers.DecimalField(**MONEY, min_value=0, required=False)
+
+    class Meta:
+        model = Campaign
+        fields = [*DESCRIPTIVE_FIELDS, *BUDGET_FIELDS]
+        read_only_fields = ["id", "status"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["owner"] = UserBriefSerializer(instance.owner).data
+        return data
+
+
+class AmountReasonSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(**MONEY, min_value=0)
+    reason = serializers.CharField(max_length=500)
+
+
+class CampaignTransferSerializer(AmountReasonSerializer):
+    to_campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all())
+
+
+class CampaignMoveSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=CampaignStatus.choices)
+
+
+class SpendEntrySerializer(serializers.ModelSerializer):
+    """A ledger line. Post an invoice with `settles` (an order's id) and `settles_amount` or `settles_in_full`."""
+
+    date = serializers.DateField(source="spent_on")
+    amount = serializers.DecimalField(**MONEY)
+    currency = serializers.CharField(max_length=10)
+    settles_in_full = serializers.BooleanField(write_only=True, required=False, default=False)
+    settles_amount = serializers.DecimalField(**MONEY, min_value=0, required=False, allow_null=True)
+
+    class Meta:
+        model = SpendEntry
+        fields = [
+            "id",
+            "campaign",
+            "kind",
+            "is_credit_note",
+            "vendor",
+            "date",
+            "description",
+            "amount",
+            "currency",
+            "rate",
+            "company_amount",
+            "settles",
+            "settles_amount",
+            "settles_in_full",
+            "settled_company_amount",
+            "external_ref",
+            "source",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = [
+            "id",
+            "rate",
+            "company_amount",
+            "settled_company_amount",
+            "source",
+            "created_by",
+            "created_at",
+        ]
+        extra_kwargs = {
+            "settles": {"queryset": SpendEntry.objects.filter(kind=SpendKind.COMMITTED)},
+            "external_ref": {"validators": []},  # a reference posted again is answered by the service
+        }
+
+
+class EnvelopeSerializer(serializers.ModelSerializer):
+    """A quarterly envelope of one team and channel; `allocated` is what its campaigns plan from it."""
+
+    amount = serializers.DecimalField(**MONEY, min_value=0)
+    allocated = serializers.DecimalField(**MONEY, read_only=True)
+    team_name = serializers.CharField(source="team.name", read_only=True)
+
+    class Meta:
+        model = BudgetEnvelope
+        fields = ["id", "team", "team_name", "channel", "quarter", "amount", "allocated"]
+        validators = []  # the service refuses a second envelope for one team, channel and quarter, by name
+
+
+class EnvelopeTransferSerializer(AmountReasonSerializer):
+    to_envelope = serializers.PrimaryKeyRelatedField(queryset=BudgetEnvelope.objects.all())
