@@ -207,6 +207,14 @@ SPECTACULAR_SETTINGS = {
         "SlaGovernedStageEnum": "apps.sales_ops.models.GOVERNED_STAGES",
         "LeadSourceEnum": "apps.core.models.customers.LeadSource",
         "SpendSourceEnum": "apps.marketing_ops.models.SpendEntry.Source",
+        # Statuses and kinds of the deal desk and campaigns share field names with each other.
+        "DealRequestStatusEnum": "apps.sales_ops.models.DealRequest.Status",
+        "CampaignStatusEnum": "apps.marketing_ops.models.CampaignStatus",
+        "DealStepStatusEnum": "apps.sales_ops.models.DealApprovalStep.Status",
+        "DealStepModeEnum": "apps.sales_ops.models.ApprovalRule.Mode",
+        "DealApproverKindEnum": "apps.sales_ops.models.RuleApprover.Kind",
+        "DealDecisionOutcomeEnum": "apps.sales_ops.models.DealDecision.Outcome",
+        "DealEventKindEnum": "apps.sales_ops.models.DealEvent.Kind",
     },
 }
 

@@ -6,8 +6,6 @@ person's request is a 404) and hand the ids to the deal desk services, which dec
 
 import django_filters as filters
 from django.db.models import F, Prefetch
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -43,37 +41,6 @@ def _name(user: User) -> str:
     return full_name(user.first_name, user.last_name) or user.username
 
 
-class NamedEnumField(serializers.ChoiceField):
-    """A read-only choice documented as its own named enum component (`enum_name`).
-
-    Requests, steps, approvers and events each have a `status` or a `kind` with values of their own, shown in
-    more than one shape; drf-spectacular would name those enums by field name and warn of the collision.
-    """
-
-    def __init__(self, choices, *, enum_name: str, **kwargs):
-        self.enum_name = enum_name
-        super().__init__(choices=choices, read_only=True, **kwargs)
-
-
-class NamedEnumFieldExtension(OpenApiSerializerFieldExtension):
-    target_class = NamedEnumField
-
-    def map_serializer_field(self, auto_schema, direction):
-        field = self.target
-        component = ResolvedComponent(
-            name=field.enum_name,
-            type=ResolvedComponent.SCHEMA,
-            object=field.enum_name,
-            schema={
-                "type": "string",
-                "enum": list(field.choices),
-                "description": "\n".join(f"* `{value}` - {label}" for value, label in field.choices.items()),
-            },
-        )
-        auto_schema.registry.register_on_missing(component)
-        return component.ref
-
-
 class PersonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.SerializerMethodField()
@@ -92,7 +59,7 @@ class OpportunityBriefSerializer(serializers.Serializer):
 class DecisionSerializer(serializers.ModelSerializer):
     approver = PersonSerializer(read_only=True, help_text="Whom the decision counts for")
     decided_by = PersonSerializer(read_only=True, help_text="Who decided: the approver, or their delegate")
-    outcome = NamedEnumField(DealDecision.Outcome.choices, enum_name="DealDecisionOutcomeEnum")
+    outcome = serializers.ChoiceField(DealDecision.Outcome.choices, read_only=True)
 
     class Meta:
         model = DealDecision
@@ -101,7 +68,7 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 
 class StepApproverSerializer(serializers.ModelSerializer):
-    kind = NamedEnumField(RuleApprover.Kind.choices, enum_name="DealApproverKindEnum")
+    kind = serializers.ChoiceField(RuleApprover.Kind.choices, read_only=True)
     candidates = PersonSerializer(many=True, read_only=True, help_text="Who may answer for this approver")
 
     class Meta:
@@ -111,8 +78,8 @@ class StepApproverSerializer(serializers.ModelSerializer):
 
 
 class StepSerializer(serializers.ModelSerializer):
-    status = NamedEnumField(DealApprovalStep.Status.choices, enum_name="DealStepStatusEnum")
-    mode = NamedEnumField(ApprovalRule.Mode.choices, enum_name="DealStepModeEnum")
+    status = serializers.ChoiceField(DealApprovalStep.Status.choices, read_only=True)
+    mode = serializers.ChoiceField(ApprovalRule.Mode.choices, read_only=True)
     approvers = StepApproverSerializer(many=True, read_only=True)
     decisions = DecisionSerializer(many=True, read_only=True)
 
@@ -137,7 +104,7 @@ class StepSerializer(serializers.ModelSerializer):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    kind = NamedEnumField(DealEvent.Kind.choices, enum_name="DealEventKindEnum")
+    kind = serializers.ChoiceField(DealEvent.Kind.choices, read_only=True)
     actor = PersonSerializer(read_only=True, allow_null=True)
     on_behalf_of = PersonSerializer(read_only=True, allow_null=True)
 
@@ -159,7 +126,7 @@ class DealRequestSerializer(serializers.ModelSerializer):
 
     opportunity = OpportunityBriefSerializer(read_only=True)
     requester = UserBriefSerializer(read_only=True)
-    status = NamedEnumField(DealRequest.Status.choices, enum_name="DealRequestStatusEnum")
+    status = serializers.ChoiceField(DealRequest.Status.choices, read_only=True)
     flags = serializers.ListField(child=serializers.CharField(), read_only=True, help_text="The flags that are set")
     route = StepSerializer(source="current_steps", many=True, read_only=True)
 
@@ -230,14 +197,14 @@ class DealRequestUpdateSerializer(DealRequestWriteSerializer):
 
 
 class RouteApproverPreviewSerializer(serializers.Serializer):
-    kind = NamedEnumField(RuleApprover.Kind.choices, enum_name="DealApproverKindEnum")
+    kind = serializers.ChoiceField(RuleApprover.Kind.choices, read_only=True)
     label = serializers.CharField()
     candidates = PersonSerializer(many=True)
 
 
 class RouteStepPreviewSerializer(serializers.Serializer):
     name = serializers.CharField()
-    mode = NamedEnumField(ApprovalRule.Mode.choices, enum_name="DealStepModeEnum")
+    mode = serializers.ChoiceField(ApprovalRule.Mode.choices, read_only=True)
     approvers = RouteApproverPreviewSerializer(many=True)
     problems = serializers.ListField(child=serializers.CharField())
 
