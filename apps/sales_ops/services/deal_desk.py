@@ -21,7 +21,7 @@ from apps.core.models import Opportunity, User
 from apps.core.models.customers import CLOSED_STAGES
 from apps.core.services.batches import in_locked_batches
 from apps.core.services.outbox import OutgoingEmail, email_enqueue_many
-from apps.core.services.records import as_application_error
+from apps.core.services.records import apply_changes, as_application_error
 from apps.sales_ops.models import (
     ApprovalDelegation,
     ApprovalRule,
@@ -115,22 +115,11 @@ def deal_request_update(*, request_id: int, actor: User, data: dict) -> DealRequ
     _as_requester(request, actor, "edit it")
     if not request.is_editable:
         raise ConflictError(f"A request that is {request.get_status_display().lower()} cannot be edited.")
-    unknown = set(data) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ApplicationError(
-            f"These fields cannot be changed: {', '.join(sorted(unknown))}.", field=sorted(unknown)[0]
-        )
-    changed = [name for name, value in data.items() if getattr(request, name) != value]
+    changed = sorted(name for name, value in data.items() if getattr(request, name, value) != value)
+    apply_changes(request, data, EDITABLE_FIELDS)
     if not changed:
         return request
-    for name in changed:
-        setattr(request, name, data[name])
-    try:
-        request.full_clean()
-    except ValidationError as error:
-        raise as_application_error(error) from error
-    request.save()
-    DealEvent.objects.create(request=request, kind=Kind.EDITED, actor=actor, detail=", ".join(sorted(changed)))
+    DealEvent.objects.create(request=request, kind=Kind.EDITED, actor=actor, detail=", ".join(changed))
     return request
 
 

@@ -372,22 +372,19 @@ def _attempt(request, deal: DealRequest, move, success: str):
 @login_required
 @require_POST
 def deal_submit(request, request_id: int):
-    deal = _visible(request, request_id)
-    try:
-        deal = services.deal_request_submit(request_id=deal.pk, actor=request.user)
-    except ApplicationError as error:
-        _refused(request, error)
-    else:
-        messages.success(request, _submitted_message(deal))
-    return _back_to(request, deal)
+    return _send_for_approval(request, request_id, services.deal_request_submit)
 
 
 @login_required
 @require_POST
 def deal_resubmit(request, request_id: int):
+    return _send_for_approval(request, request_id, services.deal_request_resubmit)
+
+
+def _send_for_approval(request, request_id: int, send):
     deal = _visible(request, request_id)
     try:
-        deal = services.deal_request_resubmit(request_id=deal.pk, actor=request.user)
+        deal = send(request_id=deal.pk, actor=request.user)
     except ApplicationError as error:
         _refused(request, error)
     else:
