@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from apps.core.exceptions import ActionForbidden, ApplicationError
 from apps.core.models import Role, User
 from apps.core.models.customers import CLOSED_STAGES
-from apps.core.selectors import opportunity_list, sees_everything
+from apps.core.selectors import opportunity_list
 from apps.sales_ops.forms import (
     DealAttachmentForm,
     DealDecisionForm,
@@ -83,7 +83,7 @@ def _back_to(request, deal: DealRequest):
 
 
 def _scope(user: User) -> str:
-    if sees_everything(user):
+    if user.has_role(Role.SALES_OPS):
         return "everyone"
     return "team" if user.has_role(Role.MANAGER) else "mine"
 
