@@ -463,6 +463,18 @@ def test_approvers_are_asked_after_commit_and_the_rep_hears_of_every_decision(
     assert "Fine by me" in to_rep.body and f"Approved by {team.manager}" in to_rep.body
 
 
+def test_a_recall_tells_the_approvers_who_have_not_answered_yet(team, vp, django_capture_on_commit_callbacks):
+    ApprovalRuleFactory(approvers=[(Kind.MANAGER, None), (Kind.USER, vp)])
+    request = submit(draft(team))
+    approve(request, vp)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.deal_request_recall(request_id=request.pk, actor=team, reason="The customer changed scope")
+        services.deal_request_recall(request_id=request.pk, actor=team)  # a second click changes nothing
+    recalled = EmailMessage.objects.filter(subject__startswith="Recalled")
+    assert [m.to for m in recalled] == [["mgr@example.com"]]  # vp had answered already
+    assert request.events.filter(kind=DealEvent.Kind.RECALLED, detail="The customer changed scope").count() == 1
+
+
 def test_a_waiting_step_reminds_then_escalates_once_each_in_working_hours(team, frozen):
     ApprovalRuleFactory(remind_after_hours=2, escalate_after_hours=4)
     request = submit(draft(team))

@@ -516,11 +516,15 @@ def deal_request_recall(*, request_id: int, actor: User, reason: str = "") -> De
         raise ConflictError(
             f"Only a request under review can be recalled; this one is {request.get_status_display().lower()}."
         )
-    now = timezone.now()
+    now, reason, step = timezone.now(), (reason or "").strip()[:2000], request.active_step
+    # Whoever was asked and has not answered yet is told that nothing waits for them any more.
+    emails = _to_approvers(request, step, "recalled", now=now, people=_undecided_candidates([step])[step.pk])
     _close_route(request, step_status=None, active=None, now=now)
     request.status = Status.RECALLED
     request.save(update_fields=["status", "active_step", "updated_at"])
-    DealEvent.objects.create(request=request, kind=Kind.RECALLED, actor=actor, detail=(reason or "").strip()[:2000])
+    DealEvent.objects.create(request=request, kind=Kind.RECALLED, actor=actor, detail=reason)
+    if emails:
+        email_enqueue_many(emails)
     return request
 
 
@@ -665,10 +669,18 @@ def _summary(request: DealRequest) -> dict:
     }
 
 
+_APPROVER_NOTES = {
+    "ask": ("Approval needed", "{requester} asks for non-standard terms."),
+    "remind": ("Reminder: approval still needed", "{requester} still waits for your decision."),
+    "recalled": ("Recalled: no decision needed", "{requester} took this request back; nothing waits for you now."),
+}
+
+
 def _to_approvers(
     request: DealRequest, step: DealApprovalStep, purpose: str, *, now, people: list[User] | None = None
 ) -> list[OutgoingEmail]:
-    """The e-mails asking (or reminding) the step's approvers, and whoever holds a delegation from them."""
+    """E-mails to the step's approvers, and to whoever holds a delegation from them: asking, reminding, or
+    telling them the request was recalled."""
     if people is None:
         people = list(User.objects.filter(deal_approver_slots__step=step).distinct())
     delegates = ApprovalDelegation.objects.filter(
@@ -677,7 +689,7 @@ def _to_approvers(
     recipients = {p.pk: (p, None) for p in people}
     for delegation in delegates:
         recipients.setdefault(delegation.delegate_id, (delegation.delegate, delegation.approver))
-    subject = {"ask": "Approval needed", "remind": "Reminder: approval still needed"}[purpose]
+    subject, intro = _APPROVER_NOTES[purpose]
     return [
         OutgoingEmail(
             key=f"deal-desk:step:{step.pk}:{purpose}:{person.pk}",
@@ -686,10 +698,8 @@ def _to_approvers(
             context={
                 "subject": f"{subject}: {request.opportunity.name} ({request.discount_percent} % off)",
                 "headline": f"{subject}: {step.name}",
-                "intro": (
-                    f"{request.requester} asks for non-standard terms"
-                    + (f"; you decide for {on_behalf_of}, who delegated to you." if on_behalf_of else ".")
-                ),
+                "intro": intro.format(requester=request.requester)
+                + (f" You were asked for {on_behalf_of}, who delegated to you." if on_behalf_of else ""),
                 "deal": _summary(request),
             },
         )
