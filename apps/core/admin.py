@@ -11,6 +11,7 @@ from apps.core.models import (
     BusinessCalendar,
     Contact,
     EmailMessage,
+    ExchangeRate,
     Holiday,
     Lead,
     LeadTransition,
@@ -190,3 +191,11 @@ class EmailMessageAdmin(ReadOnlyAdmin):
         for message_id in queryset.filter(status=EmailMessage.Status.FAILED).values_list("pk", flat=True):
             outbox.email_retry(message_id=message_id)
         self.message_user(request, "Failed messages are queued again.", messages.SUCCESS)
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(WorkbenchAdmin):
+    list_display = ["currency", "valid_on", "rate"]
+    list_filter = ["currency"]
+    search_fields = ["currency"]
+    date_hierarchy = "valid_on"

@@ -1,6 +1,7 @@
 """The shared core: customers, pipeline, organisation, business time and the e-mail outbox."""
 
 from django.apps import AppConfig
+from django.core import checks
 
 
 class CoreConfig(AppConfig):
@@ -15,3 +16,16 @@ class CoreConfig(AppConfig):
 
         # Permissions exist only after migrate has run, so the role groups are brought in step then.
         post_migrate.connect(roles_sync, sender=self)
+        checks.register(_company_currency_check)
+
+
+def _company_currency_check(app_configs, **kwargs):
+    from django.conf import settings
+
+    from apps.core.currencies import ISO_4217
+
+    if settings.COMPANY_CURRENCY not in ISO_4217:
+        return [
+            checks.Error(f"COMPANY_CURRENCY '{settings.COMPANY_CURRENCY}' is not an ISO 4217 code.", id="smops.E501")
+        ]
+    return []

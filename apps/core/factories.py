@@ -13,6 +13,7 @@ from apps.core.models import (
     Account,
     BusinessCalendar,
     Contact,
+    ExchangeRate,
     Lead,
     LeadStage,
     Opportunity,
@@ -136,3 +137,13 @@ class OpportunityFactory(DjangoModelFactory):
     lost_reason = factory.LazyAttribute(
         lambda o: "Lost to competitor" if o.stage == OpportunityStage.CLOSED_LOST else ""
     )
+
+
+class ExchangeRateFactory(DjangoModelFactory):
+    class Meta:
+        model = ExchangeRate
+        django_get_or_create = ("currency", "valid_on")
+
+    currency = "EUR"
+    valid_on = dt.date(2026, 4, 1)
+    rate = Decimal("1.10")

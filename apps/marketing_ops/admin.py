@@ -23,7 +23,6 @@ from apps.marketing_ops.models import (
     Campaign,
     CampaignStatus,
     CampaignTouch,
-    ExchangeRate,
     Program,
     SpendEntry,
     Team,
@@ -215,14 +214,6 @@ class CampaignAdmin(WorkbenchAdmin):
     )
     def cancel(self, request, queryset):
         self._move(request, queryset, CampaignStatus.CANCELLED)
-
-
-@admin.register(ExchangeRate)
-class ExchangeRateAdmin(WorkbenchAdmin):
-    list_display = ["currency", "valid_on", "rate"]
-    list_filter = ["currency"]
-    search_fields = ["currency"]
-    date_hierarchy = "valid_on"
 
 
 class SpendForm(forms.ModelForm):

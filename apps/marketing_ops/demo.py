@@ -5,12 +5,11 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from apps.core.models import Lead, OpportunityStage, Role, User
-from apps.marketing_ops.models import BudgetEnvelope, Campaign, CampaignStatus, CampaignTouch, Channel, ExchangeRate
+from apps.marketing_ops.models import BudgetEnvelope, Campaign, CampaignStatus, CampaignTouch, Channel
 from apps.marketing_ops.models import Team as MarketingTeam
 from apps.marketing_ops.quarters import quarter_bounds, quarter_of
 from apps.marketing_ops.services import budget, spend
@@ -66,7 +65,6 @@ def budget_demo_seed() -> str:
     )
     if not owners:
         return "Budget demo: skipped (no marketing ops user to own campaigns)."
-    _rates(first - dt.timedelta(days=40), first + dt.timedelta(days=100), rng)
     teams = [MarketingTeam.objects.create(name=name, lead=owners[0]) for name in TEAMS]
     envelopes = {
         channel: budget.envelope_create(
@@ -102,17 +100,6 @@ def budget_demo_seed() -> str:
     return (
         f"Budget demo: {Campaign.objects.count()} campaigns in {quarter}, {BudgetEnvelope.objects.count()} envelopes."
     )
-
-
-def _rates(first: dt.date, last: dt.date, rng: random.Random) -> None:
-    base = {"EUR": D("1.08"), "GBP": D("1.27"), "USD": D("1")}
-    base.pop(settings.COMPANY_CURRENCY, None)
-    rows, day = [], first
-    while day <= last:
-        for currency, rate in base.items():
-            rows.append(ExchangeRate(currency=currency, valid_on=day, rate=rate + D(rng.randint(-300, 300)) / 10000))
-        day += dt.timedelta(days=7)
-    ExchangeRate.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def _spend(campaign: Campaign, postings, today: dt.date) -> None:

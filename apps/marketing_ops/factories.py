@@ -17,7 +17,6 @@ from apps.marketing_ops.models import (
     CampaignStatus,
     CampaignTouch,
     Channel,
-    ExchangeRate,
     Team,
 )
 from apps.marketing_ops.quarters import quarter_of
@@ -58,16 +57,6 @@ class CampaignFactory(DjangoModelFactory):
     end_date = dt.date(2026, 4, 30)
     fiscal_quarter = factory.LazyAttribute(lambda o: o.envelope.quarter if o.envelope else quarter_of(o.start_date))
     planned_amount = Decimal(0)
-
-
-class ExchangeRateFactory(DjangoModelFactory):
-    class Meta:
-        model = ExchangeRate
-        django_get_or_create = ("currency", "valid_on")
-
-    currency = "EUR"
-    valid_on = dt.date(2026, 4, 1)
-    rate = Decimal("1.10")
 
 
 class CampaignTouchFactory(DjangoModelFactory):

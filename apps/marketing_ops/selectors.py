@@ -3,7 +3,6 @@
 Every figure is Decimal in the company currency and unrounded; `money()` and `percent()` round where shown.
 """
 
-import bisect
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -13,7 +12,7 @@ from functools import cached_property
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
-from apps.core.exceptions import ApplicationError
+from apps.core.exchange_rates import RateBook
 from apps.core.models import Lead, LeadStage, LeadTransition, Opportunity, OpportunityStage
 from apps.marketing_ops.models import (
     BudgetAlert,
@@ -22,7 +21,6 @@ from apps.marketing_ops.models import (
     Campaign,
     CampaignTouch,
     Channel,
-    ExchangeRate,
     SpendEntry,
     SpendKind,
 )
@@ -44,57 +42,6 @@ def percent(value: Decimal | None) -> Decimal | None:
 
 
 # --- exchange rates -------------------------------------------------------------------------------
-
-
-def _max_age() -> dt.timedelta:
-    return dt.timedelta(days=settings.EXCHANGE_RATE_MAX_AGE_DAYS)
-
-
-def missing_rate(currency: str, day: dt.date) -> ApplicationError:
-    return ApplicationError(
-        f"No exchange rate for {currency} on {day.isoformat()} (nor in the {settings.EXCHANGE_RATE_MAX_AGE_DAYS} "
-        f"days before): add one under Exchange rates.",
-        field="currency",
-        code="missing_rate",
-    )
-
-
-def exchange_rate(currency: str, day: dt.date) -> Decimal:
-    """What one unit of `currency` was worth in the company currency on `day`: the newest rate on or before it."""
-    if currency == settings.COMPANY_CURRENCY:
-        return Decimal(1)
-    rate = (
-        ExchangeRate.objects.filter(currency=currency, valid_on__lte=day, valid_on__gte=day - _max_age())
-        .order_by("-valid_on")
-        .values_list("rate", flat=True)
-        .first()
-    )
-    if rate is None:
-        raise missing_rate(currency, day)
-    return rate
-
-
-class RateBook:
-    """The rates of some currencies over a span of days, read in one query, for converting many amounts."""
-
-    def __init__(self, currencies, first: dt.date, last: dt.date):
-        self._days: dict[str, list[dt.date]] = defaultdict(list)
-        self._rates: dict[str, list[Decimal]] = defaultdict(list)
-        foreign = set(currencies) - {settings.COMPANY_CURRENCY}
-        rows = ExchangeRate.objects.filter(
-            currency__in=foreign, valid_on__lte=last, valid_on__gte=first - _max_age()
-        ).order_by("currency", "valid_on")
-        for currency, day, rate in rows.values_list("currency", "valid_on", "rate"):
-            self._days[currency].append(day)
-            self._rates[currency].append(rate)
-
-    def rate(self, currency: str, day: dt.date) -> Decimal | None:
-        if currency == settings.COMPANY_CURRENCY:
-            return Decimal(1)
-        index = bisect.bisect_right(self._days[currency], day) - 1
-        if index < 0 or day - self._days[currency][index] > _max_age():
-            return None
-        return self._rates[currency][index]
 
 
 # --- a campaign's figures ---------------------------------------------------------------------------

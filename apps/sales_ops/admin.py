@@ -6,6 +6,7 @@ service's); decisions and events can be neither changed nor deleted; delegations
 """
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -153,7 +154,7 @@ class ApprovalRuleAdmin(WorkbenchAdmin):
             {
                 "fields": (
                     ("discount_over", "discount_up_to"),
-                    ("amount_currency", "net_amount_over", "net_amount_up_to"),
+                    ("net_amount_over", "net_amount_up_to"),
                     "term_months_over",
                     "payment_terms",
                     "flags",
@@ -174,7 +175,7 @@ class ApprovalRuleAdmin(WorkbenchAdmin):
         if rule.discount_over is not None or rule.discount_up_to is not None:
             parts.append(_band("discount", rule.discount_over, rule.discount_up_to, "%"))
         if rule.net_amount_over is not None or rule.net_amount_up_to is not None:
-            parts.append(_band("net", rule.net_amount_over, rule.net_amount_up_to, rule.amount_currency))
+            parts.append(_band("net", rule.net_amount_over, rule.net_amount_up_to, settings.COMPANY_CURRENCY))
         if rule.term_months_over is not None:
             parts.append(f"term > {rule.term_months_over} months")
         for label, values, choices in (

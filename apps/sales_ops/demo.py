@@ -94,7 +94,7 @@ MATRIX = [
     ("Second-line review", {"step_order": 20, "discount_over": Decimal(25)}, "all", [(Kind.SECOND_MANAGER, None)]),
     (
         "Enterprise deal review",
-        {"step_order": 25, "segments": ["enterprise"], "amount_currency": "EUR", "net_amount_over": Decimal(250000)},
+        {"step_order": 25, "segments": ["enterprise"], "net_amount_over": Decimal(270000)},
         "all",
         [(Kind.USER, "salesops")],
     ),

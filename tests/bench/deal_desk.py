@@ -94,7 +94,7 @@ def _matrix(count: int, *, seed: int) -> None:
     territories = list(Territory.objects.all())
     conditions = [
         lambda: {"discount_over": Decimal(rng.choice([10, 20, 30])), "discount_up_to": Decimal(rng.choice([40, 60]))},
-        lambda: {"net_amount_over": Decimal(rng.randint(1, 20) * 10_000), "amount_currency": "USD"},
+        lambda: {"net_amount_over": Decimal(rng.randint(1, 20) * 10_000)},
         lambda: {"term_months_over": rng.choice([24, 36])},
         lambda: {"payment_terms": rng.sample(PaymentTerms.values[2:], 2)},
         lambda: {"flags": rng.sample(DealFlag.values, 1)},

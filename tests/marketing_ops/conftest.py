@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from apps.marketing_ops.factories import CampaignFactory, EnvelopeFactory, ExchangeRateFactory
+from apps.core.factories import ExchangeRateFactory
+from apps.marketing_ops.factories import CampaignFactory, EnvelopeFactory
 from apps.marketing_ops.models import SpendKind
 from apps.marketing_ops.services import spend
 

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from apps.core.factories import LeadFactory, OpportunityFactory
+from apps.core.factories import ExchangeRateFactory, LeadFactory, OpportunityFactory
 from apps.core.models import LeadStage, LeadTransition, OpportunityStage
-from apps.marketing_ops.factories import CampaignFactory, CampaignTouchFactory, ExchangeRateFactory
+from apps.marketing_ops.factories import CampaignFactory, CampaignTouchFactory
 from apps.marketing_ops.models import Campaign
 from apps.marketing_ops.selectors import attribution
 from tests.marketing_ops.conftest import D, post

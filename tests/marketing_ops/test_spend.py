@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 
 from apps.core.exceptions import ApplicationError, ConflictError
+from apps.core.exchange_rates import exchange_rate
 from apps.marketing_ops.models import CampaignStatus, SpendEntry, SpendKind
-from apps.marketing_ops.selectors import campaign_budget, exchange_rate
+from apps.marketing_ops.selectors import campaign_budget
 from apps.marketing_ops.services import budget
 from tests.concurrency import run_at_once
 from tests.marketing_ops.conftest import APRIL_1, D, order, post
@@ -119,7 +120,7 @@ def test_the_company_currency_needs_no_rate(campaign):
 
 
 def test_conversion_is_exact_to_the_last_place(campaign, db):
-    from apps.marketing_ops.factories import ExchangeRateFactory
+    from apps.core.factories import ExchangeRateFactory
 
     ExchangeRateFactory(currency="JPY", valid_on=APRIL_1, rate=D("0.00651234"))
     entry = post(campaign, "123456.78", currency="JPY")

@@ -27,7 +27,6 @@ def rule_form(**changes) -> dict:
         "mode": "any",
         "discount_over": "15",
         "discount_up_to": "",
-        "amount_currency": "",
         "net_amount_over": "",
         "net_amount_up_to": "",
         "term_months_over": "",
@@ -56,7 +55,7 @@ def test_sales_ops_add_a_rule_with_its_approver(ops_client, manager):
     ("changes", "field"),
     [
         ({"discount_over": "20", "discount_up_to": "10"}, "discount_up_to"),
-        ({"net_amount_over": "1000"}, "amount_currency"),
+        ({"net_amount_over": "2000", "net_amount_up_to": "1000"}, "net_amount_up_to"),
         ({"remind_after_hours": 16, "escalate_after_hours": 8}, "escalate_after_hours"),
         ({"discount_over": "120"}, "discount_over"),
     ],

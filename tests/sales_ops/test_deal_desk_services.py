@@ -8,9 +8,16 @@ from django.contrib.auth.models import Group
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from apps.core.exceptions import ActionForbidden, ApplicationError, ConflictError
-from apps.core.factories import AccountFactory, OpportunityFactory, TerritoryFactory, UserFactory
+from apps.core.factories import (
+    AccountFactory,
+    ExchangeRateFactory,
+    OpportunityFactory,
+    TerritoryFactory,
+    UserFactory,
+)
 from apps.core.models import EmailMessage, OpportunityStage, Role
 from apps.core.models.customers import Segment
 from apps.sales_ops.factories import ApprovalRuleFactory, DealRequestFactory
@@ -47,6 +54,13 @@ def team(vp, manager, rep):
     rep.email = "rita@example.com"
     rep.save()
     return rep
+
+
+@pytest.fixture
+def eur(db):
+    return ExchangeRateFactory(
+        currency="EUR", valid_on=timezone.localdate() - dt.timedelta(days=3), rate=Decimal("1.10")
+    )
 
 
 @pytest.fixture
@@ -143,14 +157,14 @@ def test_only_the_requester_edits_and_only_while_editable(rep, other_rep):
             {"net_amount": Decimal("74990")},
         ),
         (
-            {"net_amount_over": Decimal("50000"), "amount_currency": "EUR"},
-            {"net_amount": Decimal("50000.01")},
-            {"net_amount": Decimal("50000")},
+            {"net_amount_over": Decimal("88000")},  # USD, the company currency; 1 EUR = 1.10 USD today
+            {"net_amount": Decimal("80000.01")},
+            {"net_amount": Decimal("80000")},
         ),
         (
-            {"net_amount_over": Decimal("50000"), "amount_currency": "USD"},
-            {"currency": "USD"},
-            {"currency": "EUR"},  # amounts are per currency (price books)
+            {"net_amount_over": Decimal("88000"), "net_amount_up_to": Decimal("100000")},
+            {"net_amount": Decimal("90000.00")},
+            {"net_amount": Decimal("91000.00")},
         ),
         ({"term_months_over": 36}, {"term_months": 37}, {"term_months": 36}),
         (
@@ -160,12 +174,23 @@ def test_only_the_requester_edits_and_only_while_editable(rep, other_rep):
         ),
         ({"flags": [DealFlag.CUSTOM_LEGAL_TERMS]}, {"custom_legal_terms": True}, {"ramped_pricing": True}),
     ],
-    ids=["discount", "discount band", "net amount", "amount currency", "term", "payment terms", "flags"],
+    ids=["discount", "discount band", "net amount", "net amount band", "term", "payment terms", "flags"],
 )
-def test_each_kind_of_condition_routes_only_the_requests_it_describes(team, rule, matching, not_matching):
+def test_each_kind_of_condition_routes_only_the_requests_it_describes(team, eur, rule, matching, not_matching):
     ApprovalRuleFactory(name="Rule under test", **rule)
     assert route_names(submit(draft(team, **matching))) == ["Rule under test"]
     assert route_names(submit(draft(team, **not_matching))) == []
+
+
+def test_an_amount_rule_without_a_rate_for_the_day_refuses_the_route_naming_currency_and_day(team, settings):
+    ApprovalRuleFactory(name="Big deals", net_amount_over=Decimal("10000"))
+    request = draft(team)  # in EUR, and no EUR rate on record
+    with pytest.raises(ApplicationError, match=f"No exchange rate for EUR on {timezone.localdate().isoformat()}"):
+        submit(request)
+    assert DealRequest.objects.get(pk=request.pk).status == Status.DRAFT
+    usd = draft(team, opportunity=OpportunityFactory(owner=team, currency="USD"), currency="USD")
+    assert settings.COMPANY_CURRENCY == "USD"
+    assert route_names(submit(usd)) == ["Big deals"]  # the company currency needs no rate
 
 
 def test_segment_and_region_conditions_look_at_the_account(team):

@@ -1,6 +1,7 @@
 """Models of the shared core. Import from here: `from apps.core.models import Lead`."""
 
 from .customers import Account, Contact, Lead, LeadStage, LeadTransition, Opportunity, OpportunityStage
+from .money import ExchangeRate
 from .organisation import BusinessCalendar, Holiday, Role, Territory, User, WorkingHours
 from .outbox import EmailMessage
 
@@ -9,6 +10,7 @@ __all__ = [
     "BusinessCalendar",
     "Contact",
     "EmailMessage",
+    "ExchangeRate",
     "Holiday",
     "Lead",
     "LeadStage",

@@ -5,6 +5,7 @@ import random
 from decimal import Decimal
 
 import factory.random
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
@@ -17,7 +18,16 @@ from apps.core.factories import (
     OpportunityFactory,
     TerritoryFactory,
 )
-from apps.core.models import Account, Lead, LeadStage, LeadTransition, OpportunityStage, Role, User
+from apps.core.models import (
+    Account,
+    ExchangeRate,
+    Lead,
+    LeadStage,
+    LeadTransition,
+    OpportunityStage,
+    Role,
+    User,
+)
 
 DEMO_PEOPLE = [
     # username, first, last, roles, manager, territory code
@@ -139,7 +149,23 @@ def demo_seed(*, password: str, accounts: int = 300) -> str:
     factory.random.reseed_random(20261123)
     territories = _territories()
     people = _people(password, territories)
+    _rates(timezone.localdate())
     if Account.objects.filter(domain__endswith=".example", domain__startswith="demo").exists():
         return "Demo logins refreshed; demo records already present."
     _records(people, territories, accounts)
     return f"Demo data created: {Account.objects.count()} accounts, {Lead.objects.count()} leads."
+
+
+def _rates(today: dt.date) -> None:
+    """Weekly EUR and GBP rates (and USD, when it is not the company currency) around today, kept if present."""
+    rng = random.Random(20261123)
+    base = {"EUR": Decimal("1.08"), "GBP": Decimal("1.27"), "USD": Decimal("1")}
+    base.pop(settings.COMPANY_CURRENCY, None)
+    rows, day = [], today - dt.timedelta(days=182)
+    while day <= today + dt.timedelta(days=126):
+        for currency, rate in base.items():
+            rows.append(
+                ExchangeRate(currency=currency, valid_on=day, rate=rate + Decimal(rng.randint(-300, 300)) / 10000)
+            )
+        day += dt.timedelta(days=7)
+    ExchangeRate.objects.bulk_create(rows, ignore_conflicts=True)

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
+from apps.core import exchange_rates
 from apps.core.currencies import ISO_4217
 from apps.core.exceptions import ApplicationError, ConflictError
 from apps.core.models import User
@@ -90,7 +91,7 @@ def spend_post(
         if existing is not None:
             return _same_posting(existing, campaign_id, kind, amount, currency, spent_on, is_credit_note)
     check_campaign_takes(campaign, kind=kind, is_credit_note=is_credit_note)
-    rate = selectors.exchange_rate(currency, spent_on)
+    rate = exchange_rates.exchange_rate(currency, spent_on)
     entry = SpendEntry(
         campaign=campaign,
         kind=kind,

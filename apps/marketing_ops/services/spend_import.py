@@ -13,9 +13,9 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import Sum
 
+from apps.core import exchange_rates
 from apps.core.exceptions import ApplicationError
 from apps.core.models import User
-from apps.marketing_ops import selectors
 from apps.marketing_ops.models import Campaign, SpendEntry, SpendKind
 from apps.marketing_ops.selectors import money
 from apps.marketing_ops.services.budget import as_money, watch_after_commit
@@ -231,7 +231,7 @@ def _check_against_database(rows: list[_Row], report: ImportReport) -> None:
     if not rows:
         return
     campaigns = Campaign.objects.in_bulk({row.campaign_id for row in rows})
-    rates = selectors.RateBook(
+    rates = exchange_rates.RateBook(
         {row.currency for row in rows}, min(r.spent_on for r in rows), max(r.spent_on for r in rows)
     )
     refs = {row.ref for row in rows} | {row.settles for row in rows if row.settles}
@@ -265,7 +265,7 @@ def _check_against_database(rows: list[_Row], report: ImportReport) -> None:
             _error(report, row.line, "campaign", error.message)
             continue
         if rates.rate(row.currency, row.spent_on) is None:
-            _error(report, row.line, "currency", selectors.missing_rate(row.currency, row.spent_on).message)
+            _error(report, row.line, "currency", exchange_rates.missing_rate(row.currency, row.spent_on).message)
             continue
         if row.settles and not _settlement_fits(row, in_file, posted, settled, report):
             continue

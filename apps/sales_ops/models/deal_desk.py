@@ -174,8 +174,8 @@ class DealAttachment(models.Model):
 class ApprovalRule(models.Model):
     """A row of the approval matrix: when a request meets every condition set here, it needs this step.
 
-    Empty conditions match anything. Amount conditions compare the net amount in `amount_currency` and
-    match only requests in that currency (price books are per currency). Matching rules become the route's
+    Empty conditions match anything. Amounts are in the company currency (`COMPANY_CURRENCY`): a request in
+    another currency is converted at the rate of the day it is submitted. Matching rules become the route's
     steps in `step_order`, then id; within a step, `mode` says whether all approvers or any one must approve.
     """
 
@@ -201,7 +201,6 @@ class ApprovalRule(models.Model):
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
         help_text="… and at most this percent (for a band)",
     )
-    amount_currency = models.CharField(max_length=3, blank=True, validators=[validate_currency])
     net_amount_over = models.DecimalField(**MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal(0))])
     net_amount_up_to = models.DecimalField(**MONEY, null=True, blank=True, validators=[MinValueValidator(Decimal(0))])
     term_months_over = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Matches a longer term")
@@ -231,8 +230,6 @@ class ApprovalRule(models.Model):
             errors["discount_up_to"] = "The band's top must be above its bottom."
         if None not in (self.net_amount_over, self.net_amount_up_to) and self.net_amount_up_to <= self.net_amount_over:
             errors["net_amount_up_to"] = "The band's top must be above its bottom."
-        if (self.net_amount_over is not None or self.net_amount_up_to is not None) and not self.amount_currency:
-            errors["amount_currency"] = "Say which currency the amounts are in."
         hours = (self.remind_after_hours, self.escalate_after_hours)
         if None not in hours and hours[1] <= hours[0]:
             errors["escalate_after_hours"] = "Escalate after the reminder, not before."

@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,7 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.core import business_time
+from apps.core import business_time, exchange_rates
 from apps.core.exceptions import ActionForbidden, ApplicationError, ConflictError
 from apps.core.models import Opportunity, User
 from apps.core.models.customers import CLOSED_STAGES
@@ -155,8 +156,12 @@ class PlannedStep:
     problems: list[str] = field(default_factory=list)
 
 
-def _rule_inputs(rule: ApprovalRule, request: DealRequest, territory_ids: set[int]) -> dict | None:
-    """The request's values this rule looks at, if it matches; None if it does not."""
+def _rule_inputs(rule: ApprovalRule, request: DealRequest, territory_ids: set[int], net: Decimal | None) -> dict | None:
+    """The request's values this rule looks at, if it matches; None if it does not.
+
+    `net` is the net amount in the company currency, None when it could not be converted: then an amount
+    condition is taken to hold (the route shows why it cannot be submitted yet).
+    """
     inputs = {}
     if rule.discount_over is not None or rule.discount_up_to is not None:
         discount = request.discount_percent
@@ -166,12 +171,11 @@ def _rule_inputs(rule: ApprovalRule, request: DealRequest, territory_ids: set[in
             return None
         inputs["discount_percent"] = str(discount)
     if rule.net_amount_over is not None or rule.net_amount_up_to is not None:
-        if request.currency != rule.amount_currency:
+        if net is not None and rule.net_amount_over is not None and not net > rule.net_amount_over:
             return None
-        if rule.net_amount_over is not None and not request.net_amount > rule.net_amount_over:
+        if net is not None and rule.net_amount_up_to is not None and not net <= rule.net_amount_up_to:
             return None
-        if rule.net_amount_up_to is not None and not request.net_amount <= rule.net_amount_up_to:
-            return None
+        # The amount as asked, not as converted: a resubmission on another day's rate changes nothing.
         inputs["net_amount"] = f"{request.net_amount} {request.currency}"
     if rule.term_months_over is not None:
         if not request.term_months > rule.term_months_over:
@@ -207,13 +211,16 @@ def deal_route_plan(request: DealRequest) -> list[PlannedStep]:
     the reading at 200 rules. A step that cannot be staffed says why in `problems`.
     """
     rules = list(ApprovalRule.objects.filter(active=True))
+    net, rate_problem = _net_in_company_currency(request)
     territories = defaultdict(set)
     for rule_id, territory_id in ApprovalRule.territories.through.objects.filter(approvalrule__active=True).values_list(
         "approvalrule_id", "territory_id"
     ):
         territories[rule_id].add(territory_id)
     matched = [
-        (rule, inputs) for rule in rules if (inputs := _rule_inputs(rule, request, territories[rule.pk])) is not None
+        (rule, inputs)
+        for rule in rules
+        if (inputs := _rule_inputs(rule, request, territories[rule.pk], net)) is not None
     ]
     approvers = defaultdict(list)
     for approver in RuleApprover.objects.filter(rule__in=[rule for rule, _ in matched]).select_related("user", "group"):
@@ -227,11 +234,22 @@ def deal_route_plan(request: DealRequest) -> list[PlannedStep]:
         step = PlannedStep(rule=rule, name=rule.name, mode=rule.mode, inputs=inputs)
         for approver in approvers[rule.pk]:
             step.approvers.append(_planned_approver(approver, requester, manager, second, members, step.problems))
+        if rate_problem and "net_amount" in inputs:
+            step.problems.append(rate_problem)
         if not approvers[rule.pk]:
             step.problems.append(f"The rule '{rule.name}' names no approvers; ask sales ops to fix the matrix.")
         step.inputs["approvers"] = sorted([a.kind, sorted(u.pk for u in a.candidates)] for a in step.approvers)
         steps.append(step)
     return steps
+
+
+def _net_in_company_currency(request: DealRequest) -> tuple[Decimal | None, str]:
+    """The request's net amount in the company currency at today's rate, or None and why not."""
+    try:
+        rate = exchange_rates.exchange_rate(request.currency, timezone.localdate())
+    except ApplicationError as error:
+        return None, f"The amount rules need it in {settings.COMPANY_CURRENCY}: {error.message}"
+    return request.net_amount * rate, ""
 
 
 def _group_members(group_ids: set[int]) -> dict[int, list[User]]:
