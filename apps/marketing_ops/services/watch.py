@@ -9,11 +9,11 @@ e-mail's idempotency key is the crossing, so the outbox would not send it twice 
 import datetime as dt
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from apps.core.models import Role, User
+from apps.core.services.batches import in_locked_batches
 from apps.core.services.outbox import OutgoingEmail, email_enqueue_many
 from apps.marketing_ops import selectors
 from apps.marketing_ops.models import BudgetAlert, Campaign, CampaignStatus
@@ -28,22 +28,12 @@ def budget_watch(*, today: dt.date | None = None, campaign_ids=None, batch_size:
     campaigns = Campaign.objects.filter(status=CampaignStatus.ACTIVE)
     if campaign_ids is not None:
         campaigns = campaigns.filter(pk__in=list(campaign_ids))
-    checked, after = 0, 0
-    while True:
-        with transaction.atomic():
-            batch = list(
-                campaigns.filter(pk__gt=after)
-                .order_by("pk")
-                .select_related("owner")
-                .select_for_update(skip_locked=True, of=("self",))[:batch_size]
-            )
-            if not batch:
-                return checked
-            _watch_batch(batch, today=today, now=now)
-        checked += len(batch)
-        after = batch[-1].pk
-        if len(batch) < batch_size:
-            return checked
+    return in_locked_batches(
+        campaigns.select_related("owner"),
+        batch_size,
+        lambda batch: _watch_batch(batch, today=today, now=now),
+        by_pk=True,
+    )
 
 
 def _watch_batch(campaigns: list[Campaign], *, today: dt.date, now: dt.datetime) -> None:
