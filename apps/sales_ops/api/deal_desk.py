@@ -5,7 +5,6 @@ person's request is a 404) and hand the ids to the deal desk services, which dec
 """
 
 import django_filters as filters
-from django.db.models import F, Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -282,20 +281,6 @@ class DealRequestFilter(filters.FilterSet):
 # --- views ------------------------------------------------------------------------------------------------------
 
 
-def _with_current_route(requests):
-    """The current revision's steps (`current_steps`) with approvers, candidates and decisions: five queries
-    for a page of any size."""
-    steps = (
-        DealApprovalStep.objects.filter(revision=F("request__revision"))
-        .order_by("position")
-        .prefetch_related(
-            Prefetch("approvers", queryset=DealApprover.objects.prefetch_related("candidates")),
-            Prefetch("decisions", queryset=DealDecision.objects.select_related("approver", "decided_by")),
-        )
-    )
-    return requests.prefetch_related(Prefetch("steps", queryset=steps, to_attr="current_steps"))
-
-
 class DealRequestViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -312,7 +297,7 @@ class DealRequestViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return DealRequest.objects.none()
-        return _with_current_route(selectors.deal_request_list(user=self.request.user))
+        return selectors.with_current_route(selectors.deal_request_list(user=self.request.user))
 
     def get_serializer_class(self):
         if self.action == "list":
