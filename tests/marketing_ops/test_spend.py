@@ -5,7 +5,6 @@ import datetime as dt
 import pytest
 
 from apps.core.exceptions import ApplicationError, ConflictError
-from apps.core.exchange_rates import exchange_rate
 from apps.marketing_ops.models import CampaignStatus, SpendEntry, SpendKind
 from apps.marketing_ops.selectors import campaign_budget
 from apps.marketing_ops.services import budget
@@ -136,13 +135,6 @@ def test_a_missing_rate_is_an_error_naming_the_currency_and_the_date(campaign, e
     with pytest.raises(ApplicationError, match="EUR on 2026-03-31"):  # before the first EUR rate
         post(campaign, "100.00", currency="EUR", day=dt.date(2026, 3, 31))
     assert not SpendEntry.objects.exists()
-
-
-def test_a_rate_older_than_the_allowed_age_is_missing(campaign, eur, settings):
-    settings.EXCHANGE_RATE_MAX_AGE_DAYS = 10
-    assert exchange_rate("EUR", dt.date(2026, 4, 25)) == D("1.20")
-    with pytest.raises(ApplicationError, match="EUR on 2026-04-26"):
-        exchange_rate("EUR", dt.date(2026, 4, 26))
 
 
 @pytest.mark.parametrize(
