@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin_utils import ReadOnlyAdmin, WorkbenchAdmin
+from apps.core.admin_utils import ReadOnlyAdmin, ReadOnlyInline, WorkbenchAdmin
 from apps.core.exceptions import ApplicationError
 from apps.core.models import (
     Account,
@@ -107,15 +107,10 @@ class ContactAdmin(WorkbenchAdmin):
         obj.pk, obj.consent_at = saved.pk, saved.consent_at
 
 
-class LeadTransitionInline(admin.TabularInline):
+class LeadTransitionInline(ReadOnlyInline):
     model = LeadTransition
-    extra = 0
-    can_delete = False
     readonly_fields = ["at", "from_stage", "to_stage", "actor", "reason"]
     fields = readonly_fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Lead)

@@ -41,17 +41,41 @@ class WorkbenchAdmin(ExportMixin, SimpleHistoryAdmin):
     list_per_page = 50
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class NoWritesMixin:
+    """Nothing is added, changed or deleted here: services write these rows, the admin shows them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(NoWritesMixin, admin.ModelAdmin):
     """For records that are written only by services (audit rows, transitions)."""
 
     paginator = LargeTablePaginator
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
+
+class ReadOnlyInline(NoWritesMixin, admin.TabularInline):
+    """A record's history or parts, shown under it, written only by services."""
+
+    extra = 0
+    can_delete = False
+
+
+class AppendOnlyMixin:
+    """A ledger: lines are added through the form (which posts through a service), never changed or deleted."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields] if obj else []
 
     def has_change_permission(self, request, obj=None):
-        return False
+        return obj is None and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from apps.core.admin_utils import ReadOnlyAdmin, WorkbenchAdmin
+from apps.core.admin_utils import AppendOnlyMixin, ReadOnlyAdmin, ReadOnlyInline, WorkbenchAdmin
 from apps.core.exceptions import ApplicationError
 from apps.marketing_ops.forms import SpendImportForm
 from apps.marketing_ops.models import (
@@ -150,16 +150,11 @@ class CampaignForm(forms.ModelForm):
         return cleaned
 
 
-class SpendInline(admin.TabularInline):
+class SpendInline(ReadOnlyInline):
     model = SpendEntry
     fk_name = "campaign"
-    extra = 0
-    can_delete = False
     fields = readonly_fields = ["spent_on", "kind", "is_credit_note", "vendor", "amount", "currency", "company_amount"]
     ordering = ["-spent_on", "-id"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Campaign)
@@ -253,7 +248,7 @@ def _post(form: SpendForm, *, actor) -> SpendEntry:
 
 
 @admin.register(SpendEntry)
-class SpendEntryAdmin(WorkbenchAdmin):
+class SpendEntryAdmin(AppendOnlyMixin, WorkbenchAdmin):
     """The ledger: lines are added (by hand or by the finance import), never changed or deleted."""
 
     form = SpendForm
@@ -264,15 +259,6 @@ class SpendEntryAdmin(WorkbenchAdmin):
     autocomplete_fields = ["campaign", "settles"]
     date_hierarchy = "spent_on"
     change_list_template = "admin/marketing_ops/spendentry/change_list.html"
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in SpendEntry._meta.fields] if obj else []
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def save_model(self, request, obj, form, change):
         entry = _post(form, actor=request.user)
@@ -344,7 +330,7 @@ def _transfer(form: BudgetMoveForm, *, actor) -> BudgetMove:
 
 
 @admin.register(BudgetMove)
-class BudgetMoveAdmin(WorkbenchAdmin):
+class BudgetMoveAdmin(AppendOnlyMixin, WorkbenchAdmin):
     """The plan's history. Add one to move money between campaigns or envelopes; none is ever edited."""
 
     form = BudgetMoveForm
@@ -354,15 +340,6 @@ class BudgetMoveAdmin(WorkbenchAdmin):
     list_select_related = ["from_campaign", "to_campaign", "from_envelope__team", "to_envelope__team", "actor"]
     autocomplete_fields = ["from_campaign", "to_campaign", "from_envelope", "to_envelope"]
     date_hierarchy = "at"
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in BudgetMove._meta.fields] if obj else []
-
-    def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def save_model(self, request, obj, form, change):
         move = _transfer(form, actor=request.user)

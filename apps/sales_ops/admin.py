@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 
-from apps.core.admin_utils import ReadOnlyAdmin, WorkbenchAdmin
+from apps.core.admin_utils import NoWritesMixin, ReadOnlyAdmin, ReadOnlyInline, WorkbenchAdmin
 from apps.core.models.customers import Segment
 from apps.sales_ops.models import (
     ApprovalDelegation,
@@ -67,14 +67,9 @@ class SlaPolicyAdmin(WorkbenchAdmin):
     )
 
 
-class SlaEventInline(admin.TabularInline):
+class SlaEventInline(ReadOnlyInline):
     model = SlaEvent
-    extra = 0
-    can_delete = False
     readonly_fields = fields = ["at", "kind", "actor", "detail"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SlaClock)
@@ -214,21 +209,6 @@ def _flat(row) -> tuple:
     return row if isinstance(row, tuple) else (row,)
 
 
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 class DealApprovalStepInline(ReadOnlyInline):
     model = DealApprovalStep
     fields = readonly_fields = [
@@ -302,7 +282,7 @@ class DealAttachmentInline(ReadOnlyInline):
 
 
 @admin.register(DealRequest)
-class DealRequestAdmin(WorkbenchAdmin):
+class DealRequestAdmin(NoWritesMixin, WorkbenchAdmin):
     """Requests move only through the deal desk services (the portal and the API): here they are read."""
 
     list_display = [
@@ -342,15 +322,6 @@ class DealRequestAdmin(WorkbenchAdmin):
         ("When", {"fields": ("created_at", "submitted_at", "decided_at", "expires_at", "updated_at")}),
     )
     readonly_fields = [field for fieldset in fieldsets for row in fieldset[1]["fields"] for field in _flat(row)]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DealDecision)
