@@ -8,7 +8,6 @@ service's); decisions and events can be neither changed nor deleted; delegations
 from django import forms
 from django.conf import settings
 from django.contrib import admin
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
@@ -19,7 +18,6 @@ from apps.sales_ops.models import (
     ApprovalDelegation,
     ApprovalRule,
     DealApprovalStep,
-    DealApprover,
     DealAttachment,
     DealDecision,
     DealEvent,
@@ -34,6 +32,7 @@ from apps.sales_ops.models import (
     SlaNotice,
     SlaPolicy,
 )
+from apps.sales_ops.selectors.deal_desk import STEP_DETAIL
 
 
 class SlaEscalationInline(admin.TabularInline):
@@ -230,10 +229,7 @@ class DealApprovalStepInline(ReadOnlyInline):
             super()
             .get_queryset(request)
             .select_related("carried_from")
-            .prefetch_related(
-                Prefetch("approvers", queryset=DealApprover.objects.prefetch_related("candidates")),
-                Prefetch("decisions", queryset=DealDecision.objects.select_related("approver", "decided_by")),
-            )
+            .prefetch_related(*STEP_DETAIL)
             .order_by("-revision", "position")
         )
 

@@ -17,7 +17,6 @@ from apps.core.api.filters import MAX_ID, IdFilter
 from apps.core.api.serializers import UserBriefSerializer
 from apps.core.api.views import ID_PATTERN
 from apps.core.models import User
-from apps.core.models.organisation import full_name
 from apps.sales_ops.models import (
     ApprovalDelegation,
     ApprovalRule,
@@ -36,16 +35,9 @@ from apps.sales_ops.services import deal_desk as services
 # --- shapes -----------------------------------------------------------------------------------------------------
 
 
-def _name(user: User) -> str:
-    return full_name(user.first_name, user.last_name) or user.username
-
-
 class PersonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    name = serializers.SerializerMethodField()
-
-    def get_name(self, user) -> str:
-        return _name(user)
+    name = serializers.CharField(source="__str__", help_text="Full name, or the username when it has none")
 
 
 class OpportunityBriefSerializer(serializers.Serializer):
