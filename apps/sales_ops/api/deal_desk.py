@@ -418,7 +418,7 @@ class DelegationViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return ApprovalDelegation.objects.none()
-        return ApprovalDelegation.objects.filter(approver=self.request.user).select_related("delegate")
+        return selectors.delegations_given(self.request.user)
 
     @extend_schema(request=DelegationCreateSerializer, responses={201: DelegationSerializer})
     def create(self, request, *args, **kwargs):

@@ -34,6 +34,16 @@ def delegators(user: User, *, on: dt.date | None = None) -> list[int]:
     )
 
 
+def delegations_given(user: User) -> QuerySet[ApprovalDelegation]:
+    """The delegations `user` made (who decides for them while away), with the delegate."""
+    return ApprovalDelegation.objects.filter(approver=user).select_related("delegate")
+
+
+def delegations_held(user: User) -> QuerySet[ApprovalDelegation]:
+    """The delegations made to `user`, with the approver they decide for."""
+    return ApprovalDelegation.objects.filter(delegate=user).select_related("approver")
+
+
 def deal_request_list(*, user: User) -> QuerySet[DealRequest]:
     """The requests `user` may see: sales ops (and admins) all; a manager their team's; a rep their own; an approver (or
     their delegate today) every request that is or was in front of them."""

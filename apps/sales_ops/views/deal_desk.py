@@ -33,7 +33,7 @@ from apps.sales_ops.forms import (
     DealRequestForm,
     DelegationForm,
 )
-from apps.sales_ops.models import ApprovalDelegation, DealApprovalStep, DealAttachment, DealRequest
+from apps.sales_ops.models import DealApprovalStep, DealAttachment, DealRequest
 from apps.sales_ops.selectors import deal_desk as selectors
 from apps.sales_ops.selectors.sla import hours_minutes
 from apps.sales_ops.services import deal_desk as services
@@ -498,8 +498,8 @@ def deal_delegations(request):
         "sales_ops/deals/delegations.html",
         {
             "form": form,
-            "given": ApprovalDelegation.objects.filter(approver=request.user).select_related("delegate"),
-            "held": ApprovalDelegation.objects.filter(delegate=request.user).select_related("approver"),
+            "given": selectors.delegations_given(request.user),
+            "held": selectors.delegations_held(request.user),
         },
         status=400 if form.errors else 200,
     )
