@@ -4,6 +4,7 @@ import datetime as dt
 import socket
 
 import pytest
+import time_machine
 from django.core import mail
 from django.utils import timezone
 
@@ -25,6 +26,16 @@ def test_enqueue_renders_the_subject_and_keeps_the_context(db, django_capture_on
     message.refresh_from_db()
     assert (message.subject, message.template, message.context) == ("Lead #7 breached", "notice", NOTICE)
     assert message.body_text == ""  # rendered by delivery, so that enqueuing many stays quick
+
+
+def test_a_message_queued_at_a_pinned_instant_is_due_then(db, django_capture_on_commit_callbacks):
+    # Issue 9: tests pin time with time-machine, which also moves model defaults; a patched `timezone.now` did not.
+    long_ago = dt.datetime(2020, 2, 3, 9, 0, tzinfo=dt.UTC)
+    with time_machine.travel(long_ago, tick=False), django_capture_on_commit_callbacks(execute=False):
+        message = enqueue()
+        assert outbox_flush_task() == 1
+    message.refresh_from_db()
+    assert (message.status, message.sent_at) == (EmailMessage.Status.SENT, long_ago)
 
 
 def test_delivery_renders_text_and_html_and_keeps_them(db, django_capture_on_commit_callbacks):

@@ -2,9 +2,9 @@
 
 import datetime as dt
 import re
-from unittest import mock
 
 import pytest
+import time_machine
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -26,7 +26,7 @@ def hand_off(owner, marketing, *, hours_ago=0.0, **lead_fields):
     """A lead handed to `owner` some hours ago (its SLA clock started then)."""
     lead = LeadFactory(stage=LeadStage.MQL, **lead_fields)
     at = timezone.now() - dt.timedelta(hours=hours_ago)
-    with mock.patch("django.utils.timezone.now", lambda: at):
+    with time_machine.travel(at, tick=False):
         return leads.lead_handoff(lead_id=lead.pk, owner=owner, actor=marketing)
 
 
@@ -94,7 +94,7 @@ def test_a_manager_sees_the_team_at_risk_and_ops_the_compliance_charts(
     for owner, hours in [(other, 1), (other, 6), (rita, 2)]:
         lead = hand_off(owner, marketing_ops, hours_ago=hours + 1)
         at = timezone.now() - dt.timedelta(hours=1)
-        with mock.patch("django.utils.timezone.now", lambda at=at: at):
+        with time_machine.travel(at, tick=False):
             leads.lead_accept(lead_id=lead.pk, actor=owner)
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, "sops")

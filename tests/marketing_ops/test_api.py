@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+import time_machine
 
 from apps.marketing_ops.factories import CampaignFactory, EnvelopeFactory
 from apps.marketing_ops.models import BudgetMove, Campaign, SpendEntry
@@ -16,8 +16,9 @@ def results(response):
 
 
 @pytest.fixture
-def today_in_april(monkeypatch):
-    monkeypatch.setattr(timezone, "localdate", lambda *args: dt.date(2026, 4, 10))
+def today_in_april():
+    with time_machine.travel(dt.datetime(2026, 4, 10, 12, 0, tzinfo=dt.UTC), tick=False):
+        yield
 
 
 def test_the_budget_of_a_campaign_shows_every_figure(api, marketing_ops, campaign, today_in_april):

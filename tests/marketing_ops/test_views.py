@@ -5,8 +5,8 @@ import datetime as dt
 import io
 
 import pytest
+import time_machine
 from django.urls import reverse
-from django.utils import timezone
 
 from apps.marketing_ops.factories import CampaignFactory, EnvelopeFactory
 from apps.marketing_ops.models import BudgetMove, Campaign, Channel, SpendEntry
@@ -14,8 +14,9 @@ from tests.marketing_ops.conftest import D, order, post
 
 
 @pytest.fixture(autouse=True)
-def today_in_april(monkeypatch):
-    monkeypatch.setattr(timezone, "localdate", lambda *args: dt.date(2026, 4, 10))
+def today_in_april():
+    with time_machine.travel(dt.datetime(2026, 4, 10, 12, 0, tzinfo=dt.UTC), tick=False):
+        yield
 
 
 @pytest.fixture

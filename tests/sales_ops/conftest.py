@@ -1,9 +1,9 @@
 """What the SLA tests share: a clock they can move by hand, and leads handed to sales."""
 
 import datetime as dt
-from unittest import mock
 
 import pytest
+import time_machine
 
 from apps.core.factories import LeadFactory
 from apps.core.models import Lead, LeadStage
@@ -13,15 +13,26 @@ H = dt.timedelta(hours=1)
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)  # a Monday, ISO week 2026-W48
 
 
+class Clock:
+    """The pinned time: read `clock.now`, and assign it (`clock.now = T0 + 4 * H`) to move it."""
+
+    def __init__(self, traveller):
+        self._traveller = traveller
+
+    @property
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+    @now.setter
+    def now(self, value: dt.datetime) -> None:
+        self._traveller.move_to(value)
+
+
 @pytest.fixture
 def frozen():
-    """Pin the clock that services and pages read (`timezone.now`) and move it by hand."""
-
-    class Clock:
-        now = T0
-
-    with mock.patch("django.utils.timezone.now", lambda: Clock.now):
-        yield Clock
+    """Every clock the process reads (model defaults included) stands still at T0 until a test moves it."""
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield Clock(traveller)
 
 
 def handed_off(owner, actor, **lead_fields) -> Lead:

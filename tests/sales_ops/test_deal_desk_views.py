@@ -12,6 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from apps.core.factories import AccountFactory, OpportunityFactory, UserFactory
 from apps.core.models import OpportunityStage, Role
@@ -547,7 +548,7 @@ def test_a_delegates_decision_shows_both_names(client, matrix, rep, manager):
     dana = UserFactory(username="dana", first_name="Dana", last_name="Diaz", roles=[Role.MANAGER])
     manager.first_name, manager.last_name = "Sam", "Stone"
     manager.save()
-    today = dt.date.today()
+    today = timezone.localdate()
     services.deal_delegation_create(approver=manager, delegate=dana, starts_on=today, ends_on=today)
     deal = submitted(rep)
     client.force_login(dana)
@@ -651,7 +652,7 @@ def test_the_nav_counts_the_waiting_approvals_on_deal_pages(client, matrix, rep,
 
 def test_an_approver_delegates_and_ends_the_delegation(client, manager, other_rep):
     client.force_login(manager)
-    today = dt.date.today()
+    today = timezone.localdate()
     response = client.post(
         "/sales/deals/delegations/",
         {"delegate": other_rep.pk, "starts_on": today, "ends_on": today + dt.timedelta(days=5), "note": "Leave"},
@@ -666,7 +667,7 @@ def test_an_approver_delegates_and_ends_the_delegation(client, manager, other_re
 
 def test_a_delegation_ending_before_it_starts_is_refused(client, manager, other_rep):
     client.force_login(manager)
-    today = dt.date.today()
+    today = timezone.localdate()
     response = client.post(
         "/sales/deals/delegations/",
         {"delegate": other_rep.pk, "starts_on": today, "ends_on": today - dt.timedelta(days=1)},
@@ -677,7 +678,7 @@ def test_a_delegation_ending_before_it_starts_is_refused(client, manager, other_
 
 
 def test_nobody_ends_anothers_delegation(client, manager, other_rep, sales_ops):
-    today = dt.date.today()
+    today = timezone.localdate()
     delegation = services.deal_delegation_create(approver=manager, delegate=other_rep, starts_on=today, ends_on=today)
     client.force_login(sales_ops)
     assert client.post(f"/sales/deals/delegations/{delegation.pk}/end/").status_code == 404
