@@ -583,7 +583,7 @@ def test_attachments_download_for_those_who_see_the_request_only(client, matrix,
         client.force_login(user)
         response = client.get(url)
         assert response.status_code == 200
-        assert b"".join(response.streaming_content) == b"%PDF-1.4 quote"
+        assert b"".join(response.streaming_content) == samples.PDF
         assert 'filename="quote.pdf"' in response["Content-Disposition"]
     client.force_login(other_rep)
     assert client.get(url).status_code == 404
