@@ -4,9 +4,11 @@ from functools import cached_property
 
 from django.contrib import admin
 from django.core.paginator import Paginator
-from django.db import connections
+from django.db import connections, models
 from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
+
+from apps.core.amounts import AmountFormField
 
 
 class LargeTablePaginator(Paginator):
@@ -39,6 +41,21 @@ class WorkbenchAdmin(ExportMixin, SimpleHistoryAdmin):
     paginator = LargeTablePaginator
     show_full_result_count = False
     list_per_page = 50
+    formfield_overrides = {models.DecimalField: {"form_class": AmountFormField}}
+
+    @property
+    def object_history_template(self):
+        return SimpleHistoryAdmin.object_history_template if _keeps_history(self.model) else None
+
+    def history_view(self, request, object_id, extra_context=None):
+        """A model without django-simple-history (a ledger, a delegation) shows the admin's own log instead."""
+        if _keeps_history(self.model):
+            return super().history_view(request, object_id, extra_context)
+        return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+
+
+def _keeps_history(model) -> bool:
+    return getattr(model._meta, "simple_history_manager_attribute", None) is not None
 
 
 class NoWritesMixin:

@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from apps.core.admin_utils import AppendOnlyMixin, ReadOnlyAdmin, ReadOnlyInline, WorkbenchAdmin
+from apps.core.amounts import AmountFormField
 from apps.core.exceptions import ApplicationError
 from apps.marketing_ops.forms import SpendImportForm
 from apps.marketing_ops.models import (
@@ -62,7 +63,7 @@ class TeamAdmin(WorkbenchAdmin):
 
 
 class EnvelopeForm(forms.ModelForm):
-    new_amount = forms.DecimalField(**MONEY, min_value=0, required=False, label="Amount")
+    new_amount = AmountFormField(**MONEY, min_value=0, required=False, label="Amount")
     reason = forms.CharField(max_length=500, required=False, help_text="Why the envelope changes (kept with it)")
 
     class Meta:
@@ -120,7 +121,7 @@ class ProgramAdmin(WorkbenchAdmin):
 
 
 class CampaignForm(forms.ModelForm):
-    new_planned_amount = forms.DecimalField(
+    new_planned_amount = AmountFormField(
         **MONEY, min_value=0, required=False, label="Planned amount", help_text="Drawn from the envelope"
     )
     plan_reason = forms.CharField(max_length=500, required=False, help_text="Why the plan changes (kept with it)")

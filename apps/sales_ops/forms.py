@@ -2,6 +2,7 @@
 
 from django import forms
 
+from apps.core.amounts import AmountFormField
 from apps.core.exceptions import ApplicationError
 from apps.sales_ops.models import BillingFrequency, DealDecision, DealFlag, PaymentTerms
 from apps.sales_ops.services.deal_desk import EDITABLE_FIELDS
@@ -54,8 +55,8 @@ class DealRequestForm(forms.Form):
         empty_label="Choose one of your open opportunities",
         error_messages={"invalid_choice": "Choose one of your open opportunities."},
     )
-    list_amount = forms.DecimalField(max_digits=14, decimal_places=2, label="List amount")
-    net_amount = forms.DecimalField(max_digits=14, decimal_places=2, label="Net amount")
+    list_amount = AmountFormField(max_digits=14, decimal_places=2, label="List amount")
+    net_amount = AmountFormField(max_digits=14, decimal_places=2, label="Net amount")
     currency = forms.CharField(
         max_length=3,
         min_length=3,

@@ -22,6 +22,7 @@ from apps.sales_ops.models import (
     RuleApprover,
 )
 from apps.sales_ops.services import deal_desk as services
+from tests import samples
 
 URL = "/api/v1/deal-desk/requests/"
 Status = DealRequest.Status
@@ -297,7 +298,7 @@ def test_an_approver_not_on_the_current_step_is_refused(api, rep, manager, sales
 
 def test_a_file_is_attached_through_a_multipart_upload(api, rep):
     request = draft(rep)
-    upload = SimpleUploadedFile("quote.pdf", b"%PDF-1.4 quote", content_type="application/pdf")
+    upload = SimpleUploadedFile("quote.pdf", samples.PDF, content_type="application/pdf")
     response = api.as_user(rep).post(f"{URL}{request.pk}/attachments/", {"file": upload}, format="multipart")
     assert response.status_code == 200, response.json()
     [attachment] = response.json()["attachments"]
@@ -305,12 +306,12 @@ def test_a_file_is_attached_through_a_multipart_upload(api, rep):
     assert response.json()["timeline"][-1]["kind"] == "attached"
 
 
-def test_an_upload_without_a_file_or_too_big_is_a_400_naming_file(api, rep, monkeypatch):
+def test_an_upload_without_a_file_or_too_big_is_a_400_naming_file(api, rep, settings):
     request = draft(rep)
     client = api.as_user(rep)
     assert "file" in client.post(f"{URL}{request.pk}/attachments/", {}, format="multipart").json()
-    monkeypatch.setattr(services, "MAX_ATTACHMENT_BYTES", 4)
-    upload = SimpleUploadedFile("big.pdf", b"12345")
+    settings.UPLOAD_MAX_BYTES = 16
+    upload = SimpleUploadedFile("big.pdf", samples.PDF)
     response = client.post(f"{URL}{request.pk}/attachments/", {"file": upload}, format="multipart")
     assert response.status_code == 400 and "file" in response.json()
     assert not request.attachments.exists()

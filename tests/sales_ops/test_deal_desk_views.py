@@ -26,6 +26,7 @@ from apps.sales_ops.models import (
     RuleApprover,
 )
 from apps.sales_ops.services import deal_desk as services
+from tests import samples
 from tests.sales_ops.conftest import T0, H
 
 TERMS = {
@@ -274,10 +275,10 @@ def test_the_form_refuses_another_reps_opportunity(client, rep, other_rep):
     assert not DealRequest.objects.exists()
 
 
-def test_a_file_too_large_leaves_no_draft_behind(client, rep, opportunity, monkeypatch):
-    monkeypatch.setattr(services, "MAX_ATTACHMENT_BYTES", 10)
+def test_a_file_too_large_leaves_no_draft_behind(client, rep, opportunity, settings):
+    settings.UPLOAD_MAX_BYTES = 10 * 1024 * 1024
     client.force_login(rep)
-    upload = SimpleUploadedFile("quote.pdf", b"x" * 20, content_type="application/pdf")
+    upload = SimpleUploadedFile("quote.pdf", samples.PDF + b"x" * (10 * 1024 * 1024), content_type="application/pdf")
     response = client.post(
         "/sales/deals/new/", {**TERMS, "opportunity": opportunity.pk, "attachment": upload, "action": "draft"}
     )
@@ -574,7 +575,7 @@ def test_the_timeline_lists_every_event(client, matrix, rep, manager):
 
 def test_attachments_download_for_those_who_see_the_request_only(client, matrix, rep, manager, other_rep, opportunity):
     client.force_login(rep)
-    upload = SimpleUploadedFile("quote.pdf", b"%PDF-1.4 quote", content_type="application/pdf")
+    upload = SimpleUploadedFile("quote.pdf", samples.PDF, content_type="application/pdf")
     client.post("/sales/deals/new/", {**TERMS, "opportunity": opportunity.pk, "attachment": upload, "action": "submit"})
     attachment = DealAttachment.objects.get()
     url = f"/sales/deals/attachments/{attachment.pk}/"
@@ -583,7 +584,7 @@ def test_attachments_download_for_those_who_see_the_request_only(client, matrix,
         client.force_login(user)
         response = client.get(url)
         assert response.status_code == 200
-        assert b"".join(response.streaming_content) == b"%PDF-1.4 quote"
+        assert b"".join(response.streaming_content) == samples.PDF
         assert 'filename="quote.pdf"' in response["Content-Disposition"]
     client.force_login(other_rep)
     assert client.get(url).status_code == 404
@@ -592,7 +593,7 @@ def test_attachments_download_for_those_who_see_the_request_only(client, matrix,
 def test_the_requester_attaches_a_file_from_the_page(client, rep, other_rep):
     deal = draft(rep)
     client.force_login(rep)
-    client.post(f"/sales/deals/{deal.pk}/attachments/", {"file": SimpleUploadedFile("redline.docx", b"doc")})
+    client.post(f"/sales/deals/{deal.pk}/attachments/", {"file": samples.upload("redline.docx", samples.ooxml())})
     assert list(deal.attachments.values_list("name", flat=True)) == ["redline.docx"]
     client.force_login(other_rep)
     assert (

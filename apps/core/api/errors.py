@@ -6,6 +6,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from apps.core.api.parsers import JSONParser
 from apps.core.exceptions import ApplicationError
 from apps.core.services.records import as_application_error
 
@@ -18,6 +19,10 @@ def exception_handler(exc, context):
         if detail is None:
             detail = {exc.field: [exc.message]} if exc.field else {"detail": exc.message, "code": exc.code}
         return Response(detail, status=exc.status_code)
+    if isinstance(exc, RecursionError):
+        # A body nested past what Python's JSON parser holds, reaching a view that kept DRF's own parser
+        # (apps.core.api.parsers.JSONParser refuses it everywhere else with the same words).
+        return Response({"detail": JSONParser.too_deep()}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DataError | OverflowError):
         # A value the database cannot hold (an id beyond 64 bits, say): the input is at fault.
         return Response({"detail": "A value in the request is out of range."}, status=status.HTTP_400_BAD_REQUEST)

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from apps.core.api.fields import AMOUNT_FIELD_MAPPING, AmountField
 from apps.core.models import Account, Contact, Lead, Opportunity, User
 from apps.core.models.customers import LEAD_MOVES, LeadSource, OpportunityStage
 from apps.core.models.organisation import full_name
@@ -32,6 +33,7 @@ class ContactBriefSerializer(serializers.Serializer):
 
 
 class AccountSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = AMOUNT_FIELD_MAPPING
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
 
     class Meta:
@@ -140,7 +142,7 @@ class HandoffSerializer(serializers.Serializer):
 
 class ConvertSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    amount = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, default=0)
+    amount = AmountField(max_digits=14, decimal_places=2, min_value=0, default=0)
     currency = serializers.CharField(max_length=3, min_length=3, default="USD")
     close_date = serializers.DateField(required=False)
 
@@ -177,6 +179,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
 
 
 class OpportunityWriteSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = AMOUNT_FIELD_MAPPING
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False)
 
     class Meta:

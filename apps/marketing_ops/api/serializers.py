@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from apps.core.api.fields import AmountField
 from apps.core.api.serializers import UserBriefSerializer
 from apps.core.models import User
 from apps.marketing_ops.models import BudgetEnvelope, Campaign, CampaignStatus, SpendEntry, SpendKind
@@ -42,7 +43,7 @@ class CampaignSerializer(serializers.ModelSerializer):
 
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
     fiscal_quarter = serializers.CharField(max_length=7, required=False)
-    planned_amount = serializers.DecimalField(**MONEY, min_value=0, required=False)
+    planned_amount = AmountField(**MONEY, min_value=0, required=False)
 
     class Meta:
         model = Campaign
@@ -56,7 +57,7 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 
 class AmountReasonSerializer(serializers.Serializer):
-    amount = serializers.DecimalField(**MONEY, min_value=0)
+    amount = AmountField(**MONEY, min_value=0)
     reason = serializers.CharField(max_length=500)
 
 
@@ -72,10 +73,10 @@ class SpendEntrySerializer(serializers.ModelSerializer):
     """A ledger line. Post an invoice with `settles` (an order's id) and `settles_amount` or `settles_in_full`."""
 
     date = serializers.DateField(source="spent_on")
-    amount = serializers.DecimalField(**MONEY)
+    amount = AmountField(**MONEY)
     currency = serializers.CharField(max_length=10)
     settles_in_full = serializers.BooleanField(write_only=True, required=False, default=False)
-    settles_amount = serializers.DecimalField(**MONEY, min_value=0, required=False, allow_null=True)
+    settles_amount = AmountField(**MONEY, min_value=0, required=False, allow_null=True)
 
     class Meta:
         model = SpendEntry
@@ -118,7 +119,7 @@ class SpendEntrySerializer(serializers.ModelSerializer):
 class EnvelopeSerializer(serializers.ModelSerializer):
     """A quarterly envelope of one team and channel; `allocated` is what its campaigns plan from it."""
 
-    amount = serializers.DecimalField(**MONEY, min_value=0)
+    amount = AmountField(**MONEY, min_value=0)
     allocated = serializers.DecimalField(**MONEY, read_only=True)
     team_name = serializers.CharField(source="team.name", read_only=True)
 

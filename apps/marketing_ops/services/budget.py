@@ -10,6 +10,7 @@ from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.amounts import NON_ASCII_DIGITS, has_non_ascii_characters
 from apps.core.exceptions import ApplicationError
 from apps.core.models import User
 from apps.core.services.records import apply_changes, validated_save
@@ -47,6 +48,8 @@ EDITABLE_FIELDS = (
 
 def as_money(value, *, field: str, negative: bool = False, zero: bool = False) -> Decimal:
     """A Decimal amount of at most two places from what a person or a file gave, or an error naming the field."""
+    if has_non_ascii_characters(value):
+        raise ApplicationError(f"'{value}': {NON_ASCII_DIGITS}", field=field)
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, ValueError):

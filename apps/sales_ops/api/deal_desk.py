@@ -13,6 +13,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from apps.core import selectors as core_selectors
+from apps.core.api.fields import AMOUNT_FIELD_MAPPING
 from apps.core.api.filters import MAX_ID, IdFilter
 from apps.core.api.serializers import UserBriefSerializer
 from apps.core.api.views import ID_PATTERN
@@ -167,6 +168,7 @@ class DealRequestWriteSerializer(serializers.ModelSerializer):
     """A draft's terms. The four non-standard clauses are booleans (`custom_legal_terms`, `ramped_pricing`,
     `free_months`, `renewal_cap_out_of_policy`); the currency defaults to the opportunity's."""
 
+    serializer_field_mapping = AMOUNT_FIELD_MAPPING
     opportunity = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="One of your open opportunities")
 
     class Meta:

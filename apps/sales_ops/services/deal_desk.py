@@ -16,7 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.core import business_time, exchange_rates
+from apps.core import business_time, exchange_rates, files
 from apps.core.exceptions import ActionForbidden, ApplicationError, ConflictError
 from apps.core.models import Opportunity, User
 from apps.core.models.customers import CLOSED_STAGES
@@ -55,7 +55,8 @@ EDITABLE_FIELDS = (
     *DealFlag.values,
     "justification",
 )
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# Quotes, redlines, screenshots: checked by content, at most UPLOAD_MAX_MB.
+ATTACHMENT_KINDS = files.DOCUMENTS
 
 
 # --- drafts ---------------------------------------------------------------------------------------------------
@@ -128,11 +129,12 @@ def deal_request_update(*, request_id: int, actor: User, data: dict) -> DealRequ
 def deal_attachment_add(*, request_id: int, actor: User, upload) -> DealAttachment:
     request = _locked(request_id)
     _as_requester(request, actor, "attach files")
-    if upload.size > MAX_ATTACHMENT_BYTES:
-        raise ApplicationError("A file may be at most 10 MB.", field="file")
-    name = (upload.name or "attachment").rsplit("/", 1)[-1][:200]
-    attachment = DealAttachment.objects.create(request=request, file=upload, name=name, uploaded_by=actor)
-    DealEvent.objects.create(request=request, kind=Kind.ATTACHED, actor=actor, detail=name)
+    checked = files.check_upload(upload, allowed=ATTACHMENT_KINDS)
+    upload.name = checked.stored_name()  # the user's name is only the label below
+    attachment = DealAttachment.objects.create(
+        request=request, file=upload, name=checked.display_name, uploaded_by=actor
+    )
+    DealEvent.objects.create(request=request, kind=Kind.ATTACHED, actor=actor, detail=checked.display_name)
     return attachment
 
 
