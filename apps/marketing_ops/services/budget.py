@@ -116,9 +116,21 @@ def campaign_update(*, campaign_id: int, data: dict) -> Campaign:
     return campaign
 
 
+# simple_history keeps a change's reason in 100 characters.
+MOVE_REASON_MAX = 100
+
+
 @transaction.atomic
-def campaign_move(*, campaign_id: int, status: str, actor: User | None) -> Campaign:
-    """planned → active → completed, or cancelled from either; cancelling releases the plan not yet spoken for."""
+def campaign_move(*, campaign_id: int, status: str, actor: User | None, reason: str = "") -> Campaign:
+    """planned → active → completed, or cancelled from either; cancelling releases the plan not yet spoken for.
+
+    The move is a row of the campaign's history, with `actor` (None: the system itself) and `reason`.
+    """
+    reason = (reason or "").strip()
+    if len(reason) > MOVE_REASON_MAX:
+        raise ApplicationError(
+            f"The reason is {len(reason):,} characters; it may be at most {MOVE_REASON_MAX}.", field="reason"
+        )
     campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
     if status not in CampaignStatus.values:
         raise ApplicationError(f"'{status}' is not a campaign status.", field="status")
@@ -130,6 +142,8 @@ def campaign_move(*, campaign_id: int, status: str, actor: User | None) -> Campa
             f"A campaign cannot move from '{campaign.status}' to '{status}'. Allowed: {allowed}.", code="illegal_move"
         )
     campaign.status = status
+    campaign._change_reason = reason or None  # read by simple_history for the history row
+    campaign._history_user = actor
     campaign.save(update_fields=["status", "updated_at"])
     if status == CampaignStatus.CANCELLED and campaign.planned_amount:
         spoken_for = selectors.campaign_budget(campaign, today=timezone.localdate()).spoken_for
