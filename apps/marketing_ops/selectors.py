@@ -371,7 +371,8 @@ class Attribution:
     won: dict = field(default_factory=lambda: {"sourced": ZERO, "influenced": ZERO})
 
     def _per(self, count: int) -> Decimal | None:
-        return self.actual / count if count and self.actual > 0 else None
+        """Actual spend per sourced lead (MQL, opportunity): 0 before any spend, None only with none sourced."""
+        return self.actual / count if count else None
 
     @property
     def cost_per_lead(self) -> Decimal | None:
