@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from apps.core.exceptions import ApplicationError
 from apps.core.models import User
-from apps.core.services.records import apply_changes, validated_save
+from apps.core.services.records import apply_changes, text_within, validated_save
 from apps.marketing_ops import selectors
 from apps.marketing_ops.models import (
     CAMPAIGN_MOVES,
@@ -26,6 +26,7 @@ from apps.marketing_ops.quarters import quarter_of
 from apps.marketing_ops.selectors import money
 
 MAX_MONEY = Decimal("999999999999.99")
+REASON_MAX = BudgetMove._meta.get_field("reason").max_length
 EDITABLE_FIELDS = (
     "name",
     "channel",
@@ -65,10 +66,13 @@ def as_money(value, *, field: str, negative: bool = False, zero: bool = False) -
 
 
 def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ApplicationError("Say why the money moves: the reason is kept with the move.", field="reason")
-    return reason[:500]
+    return text_within(
+        reason,
+        field="reason",
+        limit=REASON_MAX,
+        label="The reason",
+        required="Say why the money moves: the reason is kept with the move.",
+    )
 
 
 def watch_after_commit(*campaign_ids: int) -> None:
