@@ -8,7 +8,7 @@ import pytest
 from apps.core.exceptions import ApplicationError
 from apps.core.factories import LeadFactory, OpportunityFactory
 from apps.core.models import LeadStage
-from apps.marketing_ops.factories import CampaignFactory, CampaignTouchFactory
+from apps.marketing_ops.factories import CampaignTouchFactory
 from apps.marketing_ops.models import Campaign, SpendEntry
 from apps.marketing_ops.selectors import attribution, campaign_budget
 from tests.marketing_ops.conftest import D, post
