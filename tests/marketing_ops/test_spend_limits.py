@@ -4,6 +4,7 @@ longer than its field (a vendor, a description, a move's reason). Through the se
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from apps.core.exceptions import ApplicationError
 from apps.marketing_ops.models import BudgetMove, SpendEntry, SpendKind
@@ -146,3 +147,32 @@ def test_the_api_names_a_too_long_move_reason(api, marketing_ops, campaign):
     )
     assert response.status_code == 400
     assert response.json()["reason"] == ["The reason may be at most 500 characters."]
+
+
+# --- the admin's forms ------------------------------------------------------------------------------------------
+
+
+def admin_post(client, user, **fields):
+    client.force_login(user)
+    return client.post(reverse("admin:marketing_ops_spendentry_add"), fields)
+
+
+def test_the_admin_shows_an_order_after_the_end_on_its_date(client, marketing_ops, campaign):
+    response = admin_post(
+        client, marketing_ops, campaign=campaign.pk, kind="committed", vendor="V", spent_on="2026-05-01",
+        amount="5.00", currency="USD",
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "a commitment must fall within the campaign" in str(response.context["adminform"].form.errors["spent_on"])
+    assert not SpendEntry.objects.exists()
+
+
+def test_the_admin_names_a_too_long_vendor_and_lets_the_browser_cut_nothing(client, marketing_ops, campaign):
+    response = admin_post(
+        client, marketing_ops, campaign=campaign.pk, kind="actual", vendor="V" * 201, spent_on="2026-04-02",
+        amount="5.00", currency="USD",
+    )  # fmt: skip
+    form = response.context["adminform"].form
+    assert form.errors["vendor"] == ["The vendor's name may be at most 200 characters. (It has 201.)"]
+    assert 'maxlength="200"' not in response.content.decode()
+    assert not SpendEntry.objects.exists()
