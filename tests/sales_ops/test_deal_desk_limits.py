@@ -5,12 +5,15 @@ import datetime as dt
 import html
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
 
 from apps.core.exceptions import ApplicationError
 from apps.core.factories import OpportunityFactory
+from apps.core.services.demo import DEMO_PEOPLE
+from apps.sales_ops.demo import APPROVERS
 from apps.sales_ops.factories import ApprovalRuleFactory
 from apps.sales_ops.models import ApprovalDelegation, DealDecision, DealEvent, DealRequest
 from apps.sales_ops.services import deal_desk as services
@@ -256,3 +259,14 @@ def test_the_request_page_says_whom_it_waits_on(client, sent_back, rep, manager)
     assert "Waiting on you to edit and resubmit" in page_text(client.get(f"/sales/deals/{sent_back.pk}/"))
     client.force_login(manager)
     assert f"Waiting on {rep} to edit and resubmit" in page_text(client.get(f"/sales/deals/{sent_back.pk}/"))
+
+
+# --- the README's demo logins -----------------------------------------------------------------------------------
+
+
+def test_the_readme_lists_every_demo_login_including_the_vp_every_deep_discount_needs():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("Demo logins", 1)[1].split("\n\n", 2)[1]
+    listed = set(re.findall(r"`([a-z0-9_]+)`", "\n".join(line.split("|")[1] for line in table.splitlines()[2:])))
+    people = {"admin", *(person[0] for person in DEMO_PEOPLE), *(person[0] for person in APPROVERS)}
+    assert listed == people
