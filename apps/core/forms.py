@@ -6,21 +6,22 @@ from apps.core.services.records import too_long_message
 
 
 class TextWithin(forms.CharField):
-    """Free text with a limit the form states as an error naming the field and the limit.
+    """Free text with a limit the form states as an error naming the field and the limit, as the services do.
 
-    No `maxlength` on the widget: a browser enforces that by cutting pasted text mid-word without a word, the
-    very thing the limit must not do. Line ends count once (`\\r\\n` as `\\n`), as the services count them.
+    Not Django's `max_length`: that puts `maxlength` on the widget, and a browser enforces it by cutting pasted
+    text mid-word without a word, the very thing the limit must not do. Line ends count once (`\\r\\n` as
+    `\\n`), as the services count them.
     """
 
     def __init__(self, *, limit: int, name: str, **kwargs):
-        super().__init__(max_length=limit, **kwargs)
-        self.error_messages["max_length"] = too_long_message(name, limit) + " (It has %(show_value)d.)"
+        super().__init__(**kwargs)
+        self.limit, self.name = limit, name
 
     def to_python(self, value):
         value = super().to_python(value)
         return value.replace("\r\n", "\n") if isinstance(value, str) else value
 
-    def widget_attrs(self, widget):
-        attrs = super().widget_attrs(widget)
-        attrs.pop("maxlength", None)
-        return attrs
+    def validate(self, value):
+        super().validate(value)
+        if len(value) > self.limit:
+            raise forms.ValidationError(too_long_message(self.name, self.limit, len(value)), code="max_length")

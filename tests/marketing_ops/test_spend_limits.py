@@ -173,6 +173,6 @@ def test_the_admin_names_a_too_long_vendor_and_lets_the_browser_cut_nothing(clie
         amount="5.00", currency="USD",
     )  # fmt: skip
     form = response.context["adminform"].form
-    assert form.errors["vendor"] == ["The vendor's name may be at most 200 characters. (It has 201.)"]
+    assert form.errors["vendor"] == ["The vendor's name may be at most 200 characters; this one has 201."]
     assert 'maxlength="200"' not in response.content.decode()
     assert not SpendEntry.objects.exists()

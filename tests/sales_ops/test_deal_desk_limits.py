@@ -93,7 +93,7 @@ def test_the_form_names_the_justifications_limit_and_writes_nothing(client, rep)
     response = client.post("/sales/deals/new/", data)
     assert response.status_code == 400
     assert response.context["form"].errors["justification"] == [
-        "The justification may be at most 5,000 characters. (It has 57000.)"
+        "The justification may be at most 5,000 characters; this one has 57,000."
     ]
     assert not DealRequest.objects.exists()
 
@@ -139,7 +139,7 @@ def test_the_decision_form_names_the_comments_limit_and_decides_nothing(client, 
     )
     assert response.status_code == 400
     assert response.context["decision_form"].errors["comment"] == [
-        "A comment may be at most 2,000 characters. (It has 2001.)"
+        "A comment may be at most 2,000 characters; this one has 2,001."
     ]
     assert not DealDecision.objects.exists()
 
