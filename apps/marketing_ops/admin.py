@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from apps.core.admin_utils import AppendOnlyMixin, ReadOnlyAdmin, ReadOnlyInline, WorkbenchAdmin
 from apps.core.amounts import AmountFormField
 from apps.core.exceptions import ApplicationError
+from apps.core.forms import TextWithin
 from apps.marketing_ops.forms import SpendImportForm
 from apps.marketing_ops.models import (
     BudgetAlert,
@@ -47,7 +48,17 @@ def rehearse(form: forms.Form, call) -> None:
     except _Rehearsal:
         pass
     except ApplicationError as error:
-        form.add_error(error.field if error.field in form.fields else None, error.message)
+        field = FORM_FIELDS.get(error.field, error.field)
+        form.add_error(field if field in form.fields else None, error.message)
+
+
+# The services name a posting's date as the API and the finance CSV do; the admin's form calls it by the model.
+FORM_FIELDS = {"date": "spent_on"}
+
+
+def limited_text(limit: int, name: str, **kwargs) -> TextWithin:
+    """Free text refused past `limit` with the field and the limit named, never cut by the browser."""
+    return TextWithin(limit=limit, name=name, **kwargs)
 
 
 def _model_fields(form: forms.ModelForm) -> dict:
@@ -64,7 +75,9 @@ class TeamAdmin(WorkbenchAdmin):
 
 class EnvelopeForm(forms.ModelForm):
     new_amount = AmountFormField(**MONEY, min_value=0, required=False, label="Amount")
-    reason = forms.CharField(max_length=500, required=False, help_text="Why the envelope changes (kept with it)")
+    reason = limited_text(
+        budget.REASON_MAX, "The reason", required=False, help_text="Why the envelope changes (kept with it)"
+    )
 
     class Meta:
         model = BudgetEnvelope
@@ -124,7 +137,9 @@ class CampaignForm(forms.ModelForm):
     new_planned_amount = AmountFormField(
         **MONEY, min_value=0, required=False, label="Planned amount", help_text="Drawn from the envelope"
     )
-    plan_reason = forms.CharField(max_length=500, required=False, help_text="Why the plan changes (kept with it)")
+    plan_reason = limited_text(
+        budget.REASON_MAX, "The reason", required=False, help_text="Why the plan changes (kept with it)"
+    )
 
     class Meta:
         model = Campaign
@@ -214,6 +229,8 @@ class CampaignAdmin(WorkbenchAdmin):
 
 class SpendForm(forms.ModelForm):
     settles_in_full = forms.BooleanField(required=False, help_text="The invoice closes the order, whatever is left")
+    vendor = limited_text(spend.VENDOR_MAX, "The vendor's name")
+    description = limited_text(spend.DESCRIPTION_MAX, "The description", required=False, widget=forms.Textarea)
 
     class Meta:
         model = SpendEntry
@@ -298,6 +315,7 @@ class BudgetMoveForm(forms.ModelForm):
 
     KINDS = [(BudgetMove.Kind.TRANSFER, "Between campaigns"), (BudgetMove.Kind.ENVELOPE_TRANSFER, "Between envelopes")]
     kind = forms.ChoiceField(choices=KINDS)
+    reason = limited_text(budget.REASON_MAX, "The reason")
 
     class Meta:
         model = BudgetMove

@@ -19,6 +19,7 @@ from apps.marketing_ops.models import (
     BudgetEnvelope,
     BudgetMove,
     Campaign,
+    CampaignStatus,
     CampaignTouch,
     Channel,
     SpendEntry,
@@ -85,6 +86,7 @@ class BudgetFigures:
     warn_at_percent: int = 80
     over_at_percent: int = 100
     projected_over_percent: int = 10
+    finished: bool = False  # completed or cancelled: what it spent is final, nothing is still at risk
 
     @property
     def spoken_for(self) -> Decimal:
@@ -127,8 +129,17 @@ class BudgetFigures:
             return self.spoken_for > 0
         return self.spoken_for * 100 >= self.planned * at
 
+    @property
+    def over_plan(self) -> bool:
+        """A finished campaign is over only when it spent more than its plan (or anything without one)."""
+        return self.spoken_for > self.planned
+
     @cached_property
     def status(self) -> str:
+        """Over, at risk or on track. A finished campaign that stayed within its plan is on track, however
+        close to the plan it came: the thresholds warn of what may still happen, and nothing more will."""
+        if self.finished:
+            return BudgetStatus.OVER if self.over_plan else BudgetStatus.ON_TRACK
         if self.passes(BudgetAlert.Threshold.OVER):
             return BudgetStatus.OVER
         if self.passes(BudgetAlert.Threshold.WARN) or self.passes(BudgetAlert.Threshold.PROJECTED):
@@ -143,6 +154,10 @@ class BudgetFigures:
     def off_track_reasons(self) -> list[str]:
         reasons = []
         used = percent(self.used_percent)
+        if self.finished:
+            if self.over_plan:
+                reasons.append(f"finished {money(self.spoken_for - self.planned):,} over its plan")
+            return reasons
         if self.passes(BudgetAlert.Threshold.OVER):
             reasons.append(f"{used} % of plan used" if used is not None else "spending without a plan")
         elif self.passes(BudgetAlert.Threshold.WARN):
@@ -173,6 +188,7 @@ class BudgetFigures:
 
 CAMPAIGN_FIGURE_FIELDS = (
     "id",
+    "status",
     "planned_amount",
     "start_date",
     "end_date",
@@ -220,6 +236,7 @@ def _figures(row: dict, totals: dict, today: dt.date) -> BudgetFigures:
         warn_at_percent=row["warn_at_percent"],
         over_at_percent=row["over_at_percent"],
         projected_over_percent=row["projected_over_percent"],
+        finished=row["status"] in (CampaignStatus.COMPLETED, CampaignStatus.CANCELLED),
     )
 
 
@@ -301,7 +318,7 @@ def budget_report(*, quarter: str, today: dt.date) -> BudgetReport:
     campaigns = Campaign.objects.filter(fiscal_quarter=quarter)
     totals = spend_totals(campaigns)
     shown = campaigns.select_related("owner").only(
-        *CAMPAIGN_FIGURE_FIELDS, "name", "channel", "status", "owner__username", "owner__first_name", "owner__last_name"
+        *CAMPAIGN_FIGURE_FIELDS, "name", "channel", "owner__username", "owner__first_name", "owner__last_name"
     )
     lines = [
         CampaignLine(campaign, _figures(vars(campaign), totals, today))
@@ -354,7 +371,8 @@ class Attribution:
     won: dict = field(default_factory=lambda: {"sourced": ZERO, "influenced": ZERO})
 
     def _per(self, count: int) -> Decimal | None:
-        return self.actual / count if count and self.actual > 0 else None
+        """Actual spend per sourced lead (MQL, opportunity): 0 before any spend, None only with none sourced."""
+        return self.actual / count if count else None
 
     @property
     def cost_per_lead(self) -> Decimal | None:

@@ -4,8 +4,15 @@ from django import forms
 
 from apps.core.amounts import AmountFormField
 from apps.core.exceptions import ApplicationError
+from apps.core.forms import TextWithin
 from apps.sales_ops.models import BillingFrequency, DealDecision, DealFlag, PaymentTerms
-from apps.sales_ops.services.deal_desk import EDITABLE_FIELDS
+from apps.sales_ops.services.deal_desk import EDITABLE_FIELDS, TEXT_LIMITS
+
+
+def deal_text(field: str, **kwargs) -> TextWithin:
+    """A deal desk free-text field with its limit from the services (the model field's own)."""
+    name, limit = TEXT_LIMITS[field]
+    return TextWithin(limit=limit, name=name, **kwargs)
 
 
 class LeadRejectForm(forms.Form):
@@ -65,14 +72,14 @@ class DealRequestForm(forms.Form):
     )
     term_months = forms.IntegerField(label="Term (months)", widget=forms.NumberInput(attrs={"step": 1}))
     payment_terms = forms.ChoiceField(choices=PaymentTerms.choices)
-    custom_payment_terms = forms.CharField(max_length=200, required=False, label="Custom payment terms")
+    custom_payment_terms = deal_text("custom_payment_terms", required=False, label="Custom payment terms")
     billing_frequency = forms.ChoiceField(choices=BillingFrequency.choices, label="Billing")
     custom_legal_terms = forms.BooleanField(required=False, label=DealFlag.CUSTOM_LEGAL_TERMS.label)
     ramped_pricing = forms.BooleanField(required=False, label=DealFlag.RAMPED_PRICING.label)
     free_months = forms.BooleanField(required=False, label=DealFlag.FREE_MONTHS.label)
     renewal_cap_out_of_policy = forms.BooleanField(required=False, label=DealFlag.RENEWAL_CAP_OUT_OF_POLICY.label)
-    justification = forms.CharField(
-        max_length=5000,
+    justification = deal_text(
+        "justification",
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Say why the deal needs these terms."},
     )
@@ -112,8 +119,8 @@ class DealDecisionForm(forms.Form):
     """An approver's decision; `revision` is the revision they saw, so a stale decision is refused (409)."""
 
     outcome = forms.ChoiceField(choices=DealDecision.Outcome.choices)
-    comment = forms.CharField(
-        max_length=2000,
+    comment = deal_text(
+        "comment",
         required=False,
         label="Comment",
         help_text="Required to reject or to ask for changes: the rep reads it.",
@@ -128,8 +135,8 @@ class DealDecisionForm(forms.Form):
 
 
 class DealRecallForm(forms.Form):
-    reason = forms.CharField(
-        max_length=2000,
+    reason = deal_text(
+        "reason",
         required=False,
         widget=forms.TextInput(attrs={"placeholder": "Why (optional)", "aria-label": "Reason for recalling"}),
     )
@@ -145,9 +152,7 @@ class DelegationForm(forms.Form):
     delegate = forms.ModelChoiceField(queryset=None, empty_label="Choose a colleague")
     starts_on = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label="Until", widget=forms.DateInput(attrs={"type": "date"}))
-    note = forms.CharField(
-        max_length=200, required=False, widget=forms.TextInput(attrs={"placeholder": "e.g. On leave"})
-    )
+    note = deal_text("note", required=False, widget=forms.TextInput(attrs={"placeholder": "e.g. On leave"}))
 
     def __init__(self, *args, delegates, **kwargs):
         super().__init__(*args, **kwargs)

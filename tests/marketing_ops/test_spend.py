@@ -159,6 +159,7 @@ def test_bad_postings_name_the_field_and_write_nothing(campaign, fields, field, 
 
 
 def test_a_cancelled_campaign_takes_no_spend_but_a_refund(campaign):
+    post(campaign, "25.00")
     budget.campaign_move(campaign_id=campaign.pk, status=CampaignStatus.CANCELLED, actor=None)
     with pytest.raises(ApplicationError, match="cancelled") as refused:
         post(campaign, "10.00")

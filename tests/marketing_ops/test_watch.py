@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 
 from apps.core.factories import UserFactory
 from apps.core.models import EmailMessage, Role
@@ -134,6 +135,7 @@ def test_two_watches_at_once_tell_each_crossing_once(on_postgres):
     assert BudgetAlert.objects.count() == 60
 
 
+@time_machine.travel(dt.datetime(2026, 4, 30, 12, tzinfo=dt.UTC), tick=False)  # its last day: still active
 def test_the_hourly_task_watches_every_active_campaign(campaign, envelope):
     from apps.marketing_ops.tasks import budget_watch_task
 

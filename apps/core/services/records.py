@@ -39,3 +39,22 @@ def as_application_error(error: ValidationError) -> ApplicationError:
         app_error.detail = {f: [m for e in errs for m in e.messages] for f, errs in error.error_dict.items()}
         return app_error
     return ApplicationError(" ".join(error.messages))
+
+
+def too_long_message(label: str, limit: int, length: int | None = None) -> str:
+    """How every form, serializer and service says a text is too long: the field and its limit, never a cut."""
+    has = f"; this one has {length:,}" if length is not None else ""
+    return f"{label} may be at most {limit:,} characters{has}."
+
+
+def text_within(value, *, field: str, limit: int, label: str, required: str = "") -> str:
+    """Free text as a person typed it (trimmed, line ends as `\\n`), refused past `limit` characters, never cut.
+
+    `required`, when given, is the error for a blank value. The error names `field`, for the form or the API.
+    """
+    text = str(value or "").replace("\r\n", "\n").strip()
+    if required and not text:
+        raise ApplicationError(required, field=field)
+    if len(text) > limit:
+        raise ApplicationError(too_long_message(label, limit, len(text)), field=field, code="too_long")
+    return text

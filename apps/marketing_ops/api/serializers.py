@@ -5,7 +5,10 @@ from rest_framework import serializers
 from apps.core.api.fields import AmountField
 from apps.core.api.serializers import UserBriefSerializer
 from apps.core.models import User
+from apps.core.services.records import too_long_message
 from apps.marketing_ops.models import BudgetEnvelope, Campaign, CampaignStatus, SpendEntry, SpendKind
+from apps.marketing_ops.services.budget import REASON_MAX
+from apps.marketing_ops.services.spend import DESCRIPTION_MAX, VENDOR_MAX
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 DESCRIPTIVE_FIELDS = [
@@ -58,7 +61,9 @@ class CampaignSerializer(serializers.ModelSerializer):
 
 class AmountReasonSerializer(serializers.Serializer):
     amount = AmountField(**MONEY, min_value=0)
-    reason = serializers.CharField(max_length=500)
+    reason = serializers.CharField(
+        max_length=REASON_MAX, error_messages={"max_length": too_long_message("The reason", REASON_MAX)}
+    )
 
 
 class CampaignTransferSerializer(AmountReasonSerializer):
@@ -113,6 +118,14 @@ class SpendEntrySerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "settles": {"queryset": SpendEntry.objects.filter(kind=SpendKind.COMMITTED)},
             "external_ref": {"validators": []},  # a reference posted again is answered by the service
+            "vendor": {
+                "max_length": VENDOR_MAX,
+                "error_messages": {"max_length": too_long_message("The vendor's name", VENDOR_MAX)},
+            },
+            "description": {
+                "max_length": DESCRIPTION_MAX,
+                "error_messages": {"max_length": too_long_message("The description", DESCRIPTION_MAX)},
+            },
         }
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.core.amounts import NON_ASCII_DIGITS, has_non_ascii_characters
 from apps.core.exceptions import ApplicationError
 from apps.core.models import User
-from apps.core.services.records import apply_changes, validated_save
+from apps.core.services.records import apply_changes, text_within, validated_save
 from apps.marketing_ops import selectors
 from apps.marketing_ops.models import (
     CAMPAIGN_MOVES,
@@ -27,6 +27,7 @@ from apps.marketing_ops.quarters import quarter_of
 from apps.marketing_ops.selectors import money
 
 MAX_MONEY = Decimal("999999999999.99")
+REASON_MAX = BudgetMove._meta.get_field("reason").max_length
 EDITABLE_FIELDS = (
     "name",
     "channel",
@@ -68,10 +69,13 @@ def as_money(value, *, field: str, negative: bool = False, zero: bool = False) -
 
 
 def _reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ApplicationError("Say why the money moves: the reason is kept with the move.", field="reason")
-    return reason[:500]
+    return text_within(
+        reason,
+        field="reason",
+        limit=REASON_MAX,
+        label="The reason",
+        required="Say why the money moves: the reason is kept with the move.",
+    )
 
 
 def watch_after_commit(*campaign_ids: int) -> None:
@@ -119,9 +123,21 @@ def campaign_update(*, campaign_id: int, data: dict) -> Campaign:
     return campaign
 
 
+# simple_history keeps a change's reason in 100 characters.
+MOVE_REASON_MAX = 100
+
+
 @transaction.atomic
-def campaign_move(*, campaign_id: int, status: str, actor: User | None) -> Campaign:
-    """planned → active → completed, or cancelled from either; cancelling releases the plan not yet spoken for."""
+def campaign_move(*, campaign_id: int, status: str, actor: User | None, reason: str = "") -> Campaign:
+    """planned → active → completed, or cancelled from either; cancelling releases the plan not yet spoken for.
+
+    The move is a row of the campaign's history, with `actor` (None: the system itself) and `reason`.
+    """
+    reason = (reason or "").strip()
+    if len(reason) > MOVE_REASON_MAX:
+        raise ApplicationError(
+            f"The reason is {len(reason):,} characters; it may be at most {MOVE_REASON_MAX}.", field="reason"
+        )
     campaign = Campaign.objects.select_for_update().get(pk=campaign_id)
     if status not in CampaignStatus.values:
         raise ApplicationError(f"'{status}' is not a campaign status.", field="status")
@@ -133,6 +149,8 @@ def campaign_move(*, campaign_id: int, status: str, actor: User | None) -> Campa
             f"A campaign cannot move from '{campaign.status}' to '{status}'. Allowed: {allowed}.", code="illegal_move"
         )
     campaign.status = status
+    campaign._change_reason = reason or None  # read by simple_history for the history row
+    campaign._history_user = actor
     campaign.save(update_fields=["status", "updated_at"])
     if status == CampaignStatus.CANCELLED and campaign.planned_amount:
         spoken_for = selectors.campaign_budget(campaign, today=timezone.localdate()).spoken_for

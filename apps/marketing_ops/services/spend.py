@@ -7,19 +7,23 @@ totals are sums over the ledger, never counters, so concurrent postings cannot l
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from apps.core import exchange_rates
 from apps.core.currencies import ISO_4217
 from apps.core.exceptions import ApplicationError, ConflictError
 from apps.core.models import User
+from apps.core.services.records import text_within
 from apps.marketing_ops import selectors
 from apps.marketing_ops.models import Campaign, CampaignStatus, SpendEntry, SpendKind
-from apps.marketing_ops.selectors import money
+from apps.marketing_ops.selectors import ZERO, money
 from apps.marketing_ops.services.budget import as_money, watch_after_commit
 
 # What identifies a posting: the same external reference with these equal is the same posting, sent again.
 SAME_POSTING = ("campaign_id", "kind", "amount", "currency", "spent_on", "is_credit_note")
+VENDOR_MAX = SpendEntry._meta.get_field("vendor").max_length
+DESCRIPTION_MAX = SpendEntry._meta.get_field("description").max_length
 
 
 def spend_currency(value) -> str:
@@ -27,6 +31,14 @@ def spend_currency(value) -> str:
     if currency not in ISO_4217:
         raise ApplicationError(f"'{value}' is not an ISO 4217 currency code (e.g. EUR, USD).", field="currency")
     return currency
+
+
+def spend_vendor(value) -> str:
+    return text_within(value, field="vendor", limit=VENDOR_MAX, label="The vendor's name", required="Name the vendor.")
+
+
+def spend_description(value) -> str:
+    return text_within(value, field="description", limit=DESCRIPTION_MAX, label="The description")
 
 
 def spend_amount(value, *, is_credit_note: bool) -> Decimal:
@@ -37,14 +49,38 @@ def spend_amount(value, *, is_credit_note: bool) -> Decimal:
     return amount
 
 
-def check_campaign_takes(campaign: Campaign, *, kind: str, is_credit_note: bool) -> None:
-    """A cancelled campaign takes only credit notes; a completed one invoices and credit notes, not new orders."""
+def check_campaign_takes(campaign: Campaign, *, kind: str, is_credit_note: bool, spent_on: dt.date) -> None:
+    """A cancelled campaign takes only credit notes; a completed one invoices and credit notes, not new orders;
+    and no campaign takes an order dated after its end (the invoices of earlier orders still post)."""
     if campaign.status == CampaignStatus.CANCELLED and not is_credit_note:
         raise ApplicationError(
             f"{campaign} is cancelled: it takes no more spend (a refund is a credit note).", field="campaign"
         )
     if campaign.status == CampaignStatus.COMPLETED and kind == SpendKind.COMMITTED:
         raise ApplicationError(f"{campaign} is completed: it takes invoices, not new orders.", field="campaign")
+    if kind == SpendKind.COMMITTED and spent_on > campaign.end_date:
+        raise ApplicationError(
+            f"A purchase order dated {spent_on.isoformat()} is after {campaign} ended on "
+            f"{campaign.end_date.isoformat()}: a commitment must fall within the campaign.",
+            field="date",
+            code="after_campaign_end",
+        )
+
+
+def credit_note_refused(campaign: Campaign, *, credit: Decimal, invoiced: Decimal) -> ApplicationError | None:
+    """The error for a credit note (`credit`, negative, in the company currency) worth more than the campaign's
+    invoices less its earlier credit notes (`invoiced`), or None. Actual spend below zero would mean the vendors
+    owe the campaign money, which no figure here (cost per lead, ROI, burn rate) can show; a refund beyond the
+    invoices is a finance matter, not a campaign's spend."""
+    if invoiced + credit >= 0:
+        return None
+    return ApplicationError(
+        f"This credit note ({money(-credit)} {settings.COMPANY_CURRENCY}) is more than {campaign} has been "
+        f"invoiced net of earlier credit notes ({money(invoiced)} {settings.COMPANY_CURRENCY}): a campaign's "
+        "actual spend cannot go below zero.",
+        field="amount",
+        code="credit_exceeds_invoices",
+    )
 
 
 @transaction.atomic
@@ -77,9 +113,8 @@ def spend_post(
         raise ApplicationError(f"'{kind}' is not a kind of spend: committed or actual.", field="kind")
     if is_credit_note and kind != SpendKind.ACTUAL:
         raise ApplicationError("A credit note is an actual (a negative invoice), not a commitment.", field="kind")
-    vendor = (vendor or "").strip()
-    if not vendor:
-        raise ApplicationError("Name the vendor.", field="vendor")
+    vendor = spend_vendor(vendor)
+    description = spend_description(description)
     amount = spend_amount(amount, is_credit_note=is_credit_note)
     currency = spend_currency(currency)
     external_ref = (external_ref or "").strip() or None
@@ -90,15 +125,20 @@ def spend_post(
         existing = SpendEntry.objects.filter(external_ref=external_ref).first()
         if existing is not None:
             return _same_posting(existing, campaign_id, kind, amount, currency, spent_on, is_credit_note)
-    check_campaign_takes(campaign, kind=kind, is_credit_note=is_credit_note)
+    check_campaign_takes(campaign, kind=kind, is_credit_note=is_credit_note, spent_on=spent_on)
     rate = exchange_rates.exchange_rate(currency, spent_on)
+    if is_credit_note:
+        _open, invoiced = selectors.spend_totals(Campaign.objects.filter(pk=campaign.pk)).get(campaign.pk, (ZERO, ZERO))
+        refused = credit_note_refused(campaign, credit=amount * rate, invoiced=invoiced)
+        if refused:
+            raise refused
     entry = SpendEntry(
         campaign=campaign,
         kind=kind,
         is_credit_note=is_credit_note,
-        vendor=vendor[:200],
+        vendor=vendor,
         spent_on=spent_on,
-        description=(description or "").strip()[:500],
+        description=description,
         amount=amount,
         currency=currency,
         rate=rate,

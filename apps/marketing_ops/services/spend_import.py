@@ -17,14 +17,17 @@ from apps.core import exchange_rates
 from apps.core.exceptions import ApplicationError
 from apps.core.models import User
 from apps.marketing_ops.models import Campaign, SpendEntry, SpendKind
-from apps.marketing_ops.selectors import money
+from apps.marketing_ops.selectors import money, spend_totals
 from apps.marketing_ops.services.budget import as_money, watch_after_commit
 from apps.marketing_ops.services.spend import (
     SAME_POSTING,
     check_campaign_takes,
+    credit_note_refused,
     spend_amount,
     spend_currency,
+    spend_description,
     spend_post,
+    spend_vendor,
 )
 
 REQUIRED = ("external_ref", "campaign", "kind", "vendor", "date", "amount", "currency")
@@ -168,9 +171,8 @@ def _row(values: dict, line: int, report: ImportReport) -> _Row | None:
         _error(report, line, "external_ref", "each row needs finance's reference (at most 100 characters).")
     campaign_id = check("campaign", _campaign_id)
     kind = check("kind", _kind)
-    vendor = cell("vendor")
-    if not vendor:
-        _error(report, line, "vendor", "name the vendor.")
+    vendor = check("vendor", spend_vendor)
+    description = check("description", spend_description)
     spent_on = check("date", _date)
     is_credit_note = check("credit_note", _yes_no)
     amount = check("amount", lambda value: spend_amount(value, is_credit_note=bool(is_credit_note)))
@@ -187,11 +189,11 @@ def _row(values: dict, line: int, report: ImportReport) -> _Row | None:
         ref,
         campaign_id,
         kind,
-        vendor[:200],
+        vendor,
         spent_on,
         amount,
         currency,
-        cell("description")[:500],
+        description,
         bool(is_credit_note),
         cell("settles"),
         settles_amount,
@@ -238,6 +240,8 @@ def _check_against_database(rows: list[_Row], report: ImportReport) -> None:
     posted = {entry.external_ref: entry for entry in SpendEntry.objects.filter(external_ref__in=refs)}
     in_file = {row.ref: row for row in rows}
     settled = _already_settled([entry for entry in posted.values() if entry.kind == SpendKind.COMMITTED])
+    # Each campaign's invoiced total as the rows before this one leave it: a credit note may not take it below 0.
+    actual = {pk: totals[1] for pk, totals in spend_totals(Campaign.objects.filter(pk__in=campaigns)).items()}
     for row in rows:
         campaign = campaigns.get(row.campaign_id)
         if campaign is None:
@@ -260,15 +264,23 @@ def _check_against_database(rows: list[_Row], report: ImportReport) -> None:
                 _error(report, row.line, "external_ref", f"'{row.ref}' is already posted with other details.")
             continue
         try:
-            check_campaign_takes(campaign, kind=row.kind, is_credit_note=row.is_credit_note)
+            check_campaign_takes(campaign, kind=row.kind, is_credit_note=row.is_credit_note, spent_on=row.spent_on)
         except ApplicationError as error:
-            _error(report, row.line, "campaign", error.message)
+            _error(report, row.line, error.field or "campaign", error.message)
             continue
         if rates.rate(row.currency, row.spent_on) is None:
             _error(report, row.line, "currency", exchange_rates.missing_rate(row.currency, row.spent_on).message)
             continue
         if row.settles and not _settlement_fits(row, in_file, posted, settled, report):
             continue
+        if row.kind == SpendKind.ACTUAL:
+            company_amount = row.amount * rates.rate(row.currency, row.spent_on)
+            before = actual.get(campaign.pk, Decimal(0))
+            refused = row.is_credit_note and credit_note_refused(campaign, credit=company_amount, invoiced=before)
+            if refused:
+                _error(report, row.line, refused.field, refused.message)
+                continue
+            actual[campaign.pk] = before + company_amount
         report.to_post += 1
 
 

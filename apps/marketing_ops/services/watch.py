@@ -1,4 +1,5 @@
-"""The watchman: each active campaign's figures against its thresholds, and one e-mail per threshold crossing.
+"""The watchman: each active campaign's figures against its thresholds, one e-mail per threshold crossing, and
+the completion of campaigns whose end date has passed.
 
 A crossing is a `BudgetAlert` row, unique per campaign, threshold and crossing number. Campaigns are read in
 batches locked with SKIP LOCKED, and a campaign's alerts are read and written under its lock (postings take
@@ -12,28 +13,52 @@ from django.conf import settings
 from django.db.models import Max
 from django.utils import timezone
 
+from apps.core.exceptions import ApplicationError
 from apps.core.models import Role, User
 from apps.core.services.batches import in_locked_batches
 from apps.core.services.outbox import OutgoingEmail, email_enqueue_many
 from apps.marketing_ops import selectors
 from apps.marketing_ops.models import BudgetAlert, Campaign, CampaignStatus
+from apps.marketing_ops.services.budget import campaign_move
 
 Threshold = BudgetAlert.Threshold
 
 
 def budget_watch(*, today: dt.date | None = None, campaign_ids=None, batch_size: int = 500) -> int:
-    """Check every active campaign (or those of `campaign_ids`); returns how many were checked."""
+    """Check every active campaign (or those of `campaign_ids`), then complete those whose end date has passed;
+    returns how many were checked."""
     now = timezone.now()
     today = today or timezone.localdate(now)
     campaigns = Campaign.objects.filter(status=CampaignStatus.ACTIVE)
     if campaign_ids is not None:
         campaigns = campaigns.filter(pk__in=list(campaign_ids))
-    return in_locked_batches(
+    checked = in_locked_batches(
         campaigns.select_related("owner"),
         batch_size,
         lambda batch: _watch_batch(batch, today=today, now=now),
         by_pk=True,
     )
+    _complete_ended(campaigns, today=today)
+    return checked
+
+
+def _complete_ended(campaigns, *, today: dt.date) -> None:
+    """An active campaign whose last day is behind us is completed, by the system, with the reason.
+
+    Completing rather than telling someone: nothing is lost by it (a completed campaign still takes the
+    invoices and credit notes of its orders) and a reminder nobody acts on would leave it "active" for ever.
+    Each move is `campaign_move`'s own transaction; one that moved meanwhile is left as it is.
+    """
+    for pk, end in campaigns.filter(end_date__lt=today).values_list("pk", "end_date").order_by("pk"):
+        try:
+            campaign_move(
+                campaign_id=pk,
+                status=CampaignStatus.COMPLETED,
+                actor=None,
+                reason=f"Ended on {end.isoformat()}: completed by the budget watch",
+            )
+        except ApplicationError:  # cancelled meanwhile: nothing to complete
+            continue
 
 
 def _watch_batch(campaigns: list[Campaign], *, today: dt.date, now: dt.datetime) -> None:

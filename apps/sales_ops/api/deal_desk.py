@@ -18,6 +18,7 @@ from apps.core.api.filters import MAX_ID, IdFilter
 from apps.core.api.serializers import UserBriefSerializer
 from apps.core.api.views import ID_PATTERN
 from apps.core.models import User
+from apps.core.services.records import too_long_message
 from apps.sales_ops.models import (
     ApprovalDelegation,
     ApprovalRule,
@@ -34,6 +35,16 @@ from apps.sales_ops.selectors import deal_desk as selectors
 from apps.sales_ops.services import deal_desk as services
 
 # --- shapes -----------------------------------------------------------------------------------------------------
+
+
+def deal_text_kwargs(field: str) -> dict:
+    """A deal desk free-text field's limit, from the services (the model field's own), named in the error."""
+    name, limit = services.TEXT_LIMITS[field]
+    return {"max_length": limit, "error_messages": {"max_length": too_long_message(name, limit)}}
+
+
+def deal_text(field: str, **kwargs) -> serializers.CharField:
+    return serializers.CharField(**deal_text_kwargs(field), **kwargs)
 
 
 class PersonSerializer(serializers.Serializer):
@@ -174,7 +185,11 @@ class DealRequestWriteSerializer(serializers.ModelSerializer):
     class Meta:
         model = DealRequest
         fields = ["opportunity", *services.EDITABLE_FIELDS]
-        extra_kwargs = {"currency": {"required": False}}
+        extra_kwargs = {
+            "currency": {"required": False},
+            "justification": deal_text_kwargs("justification"),
+            "custom_payment_terms": deal_text_kwargs("custom_payment_terms"),
+        }
 
     def validate_opportunity(self, value: int):
         # Unknown and invisible are one answer: a rep learns nothing about others' deals from it.
@@ -211,12 +226,12 @@ class RoutePreviewSerializer(serializers.Serializer):
 
 
 class RecallSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    reason = deal_text("reason", required=False, allow_blank=True, default="")
 
 
 class DecideSerializer(serializers.Serializer):
-    comment = serializers.CharField(
-        max_length=2000, required=False, allow_blank=True, default="", help_text="Needed to reject or ask changes"
+    comment = deal_text(
+        "comment", required=False, allow_blank=True, default="", help_text="Needed to reject or ask changes"
     )
     revision = serializers.IntegerField(
         min_value=1,
@@ -245,7 +260,7 @@ class DelegationCreateSerializer(serializers.Serializer):
     delegate = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The user who decides for you")
     starts_on = serializers.DateField()
     ends_on = serializers.DateField()
-    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    note = deal_text("note", required=False, allow_blank=True, default="")
 
     def validate_delegate(self, value: int) -> User:
         user = User.objects.filter(pk=value).first()

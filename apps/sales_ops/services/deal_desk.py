@@ -22,7 +22,7 @@ from apps.core.models import Opportunity, User
 from apps.core.models.customers import CLOSED_STAGES
 from apps.core.services.batches import in_locked_batches
 from apps.core.services.outbox import OutgoingEmail, email_enqueue_many
-from apps.core.services.records import apply_changes, as_application_error
+from apps.core.services.records import apply_changes, as_application_error, text_within
 from apps.sales_ops.models import (
     ApprovalDelegation,
     ApprovalRule,
@@ -58,6 +58,35 @@ EDITABLE_FIELDS = (
 # Quotes, redlines, screenshots: checked by content, at most UPLOAD_MAX_MB.
 ATTACHMENT_KINDS = files.DOCUMENTS
 
+# Free-text limits: each the model field's own max_length, so that forms, serializers and these services,
+# which all read them from here, agree with the column. Past its limit a text is refused, never cut.
+JUSTIFICATION_MAX = DealRequest._meta.get_field("justification").max_length
+CUSTOM_PAYMENT_TERMS_MAX = DealRequest._meta.get_field("custom_payment_terms").max_length
+COMMENT_MAX = DealDecision._meta.get_field("comment").max_length
+RECALL_REASON_MAX = DealEvent._meta.get_field("detail").max_length
+DELEGATION_NOTE_MAX = ApprovalDelegation._meta.get_field("note").max_length
+# How each is named in an error, beside its limit.
+TEXT_LIMITS = {
+    "justification": ("The justification", JUSTIFICATION_MAX),
+    "custom_payment_terms": ("The custom payment terms", CUSTOM_PAYMENT_TERMS_MAX),
+    "comment": ("A comment", COMMENT_MAX),
+    "reason": ("The reason", RECALL_REASON_MAX),
+    "note": ("The note", DELEGATION_NOTE_MAX),
+}
+
+
+def _text(value, field: str, *, required: str = "") -> str:
+    label, limit = TEXT_LIMITS[field]
+    return text_within(value, field=field, limit=limit, label=label, required=required)
+
+
+def _texts(data: dict) -> dict:
+    """`data` with its free-text fields checked against their limits (the model would not refuse a long text)."""
+    return {
+        name: _text(value, name) if name in ("justification", "custom_payment_terms") else value
+        for name, value in data.items()
+    }
+
 
 # --- drafts ---------------------------------------------------------------------------------------------------
 
@@ -75,6 +104,7 @@ def _unsaved_request(*, requester: User, opportunity: Opportunity, data: dict) -
     unknown = set(data) - set(EDITABLE_FIELDS)
     if unknown:
         raise ApplicationError(f"Unknown fields: {', '.join(sorted(unknown))}.", field=sorted(unknown)[0])
+    data = _texts(data)
     request = DealRequest(opportunity=opportunity, requester=requester, **data)
     if not request.currency:
         request.currency = opportunity.currency
@@ -117,6 +147,7 @@ def deal_request_update(*, request_id: int, actor: User, data: dict) -> DealRequ
     _as_requester(request, actor, "edit it")
     if not request.is_editable:
         raise ConflictError(f"A request that is {request.get_status_display().lower()} cannot be edited.")
+    data = _texts(data)
     changed = sorted(name for name, value in data.items() if getattr(request, name, value) != value)
     apply_changes(request, data, EDITABLE_FIELDS)
     if not changed:
@@ -446,11 +477,8 @@ def deal_request_decide(
     """
     if outcome not in Outcome.values:
         raise ApplicationError(f"Unknown decision '{outcome}'.", field="outcome")
-    comment = (comment or "").strip()
-    if outcome != Outcome.APPROVE and not comment:
-        raise ApplicationError("Say why: rejecting or asking for changes needs a reason.", field="comment")
-    if len(comment) > 2000:
-        raise ApplicationError("A comment may be at most 2,000 characters.", field="comment")
+    needs_reason = "Say why: rejecting or asking for changes needs a reason."
+    comment = _text(comment, "comment", required=needs_reason if outcome != Outcome.APPROVE else "")
     request = _locked(request_id)
     if actor.pk == request.requester_id:
         raise ActionForbidden("Nobody approves their own request.")
@@ -536,7 +564,7 @@ def deal_request_recall(*, request_id: int, actor: User, reason: str = "") -> De
         raise ConflictError(
             f"Only a request under review can be recalled; this one is {request.get_status_display().lower()}."
         )
-    now, reason, step = timezone.now(), (reason or "").strip()[:2000], request.active_step
+    now, reason, step = timezone.now(), _text(reason, "reason"), request.active_step
     # Whoever was asked and has not answered yet is told that nothing waits for them any more.
     emails = _to_approvers(request, step, "recalled", now=now, people=_undecided_candidates([step])[step.pk])
     _close_route(request, step_status=None, active=None, now=now)
@@ -555,16 +583,28 @@ def deal_request_recall(*, request_id: int, actor: User, reason: str = "") -> De
 def deal_delegation_create(
     *, approver: User, delegate: User, starts_on: dt.date, ends_on: dt.date, note: str = ""
 ) -> ApprovalDelegation:
-    """An approver names who decides for them from `starts_on` to `ends_on` (both days included)."""
+    """An approver names who decides for them from `starts_on` to `ends_on` (both days included).
+
+    A range that ended before today would delegate nothing: it is refused rather than kept as if it mattered.
+    """
+    note = _text(note, "note")
     if not delegate.is_active:
         raise ApplicationError(f"{delegate} is not an active user.", field="delegate")
     delegation = ApprovalDelegation(
-        approver=approver, delegate=delegate, starts_on=starts_on, ends_on=ends_on, note=(note or "").strip()
+        approver=approver, delegate=delegate, starts_on=starts_on, ends_on=ends_on, note=note
     )
     try:
         delegation.full_clean()
     except ValidationError as error:
         raise as_application_error(error) from error
+    today = timezone.localdate()
+    if ends_on < today:
+        raise ApplicationError(
+            f"The delegation would end on {ends_on:%d %b %Y}, before today ({today:%d %b %Y}): "
+            "choose dates from today on.",
+            field="ends_on",
+            code="in_the_past",
+        )
     delegation.save()
     return delegation
 

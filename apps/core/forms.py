@@ -1,0 +1,27 @@
+"""Form fields both ops apps share."""
+
+from django import forms
+
+from apps.core.services.records import too_long_message
+
+
+class TextWithin(forms.CharField):
+    """Free text with a limit the form states as an error naming the field and the limit, as the services do.
+
+    Not Django's `max_length`: that puts `maxlength` on the widget, and a browser enforces it by cutting pasted
+    text mid-word without a word, the very thing the limit must not do. Line ends count once (`\\r\\n` as
+    `\\n`), as the services count them.
+    """
+
+    def __init__(self, *, limit: int, name: str, **kwargs):
+        super().__init__(**kwargs)
+        self.limit, self.name = limit, name
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+    def validate(self, value):
+        super().validate(value)
+        if len(value) > self.limit:
+            raise forms.ValidationError(too_long_message(self.name, self.limit, len(value)), code="max_length")
