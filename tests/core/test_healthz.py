@@ -110,3 +110,9 @@ def test_the_database_down_is_503_naming_the_database(client, db, clock, monkeyp
     assert response.status_code == 503
     assert response.json()["database"] == "error: ConnectionError"
     assert response.json()["worker"].startswith("unknown")
+
+
+def test_beat_queues_the_heartbeat_well_within_the_limit(settings):
+    schedule = settings.CELERY_BEAT_SCHEDULE["worker-heartbeat"]
+    assert schedule["task"] == "apps.core.tasks.worker_heartbeat_task"
+    assert schedule["schedule"] * 2 <= settings.WORKER_HEARTBEAT_MAX_AGE
