@@ -36,7 +36,8 @@ REDIS_DOWN = float(os.environ.get("FAULTS_REDIS_DOWN", 30))
 SMTP_DOWN = float(os.environ.get("FAULTS_SMTP_DOWN", 60))
 SETTLE = 150  # seconds for everything to be delivered after the last fault
 LABELS = {"warning": "Warning", "breach": "Breached"}
-ROW = re.compile(r"^- (Warning|Breached|Escalation): lead #(\d+) ", re.MULTILINE)
+# A lead's line in an alert's text: "- Breached: lead #12 …", its level the first word (whatever follows it).
+ROW = re.compile(r"^- (\w+)[^:\n]*: lead #(\d+)\b", re.MULTILINE)
 
 
 # --- the data -------------------------------------------------------------------------------------------
