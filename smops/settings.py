@@ -129,6 +129,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="smops <smops@example.com
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+# The first wait after a failed delivery; each further failure doubles it (at most 6 hours). The fault tests
+# shorten it to seconds; production keeps the minute.
+OUTBOX_BACKOFF_BASE_SECONDS = env.int("OUTBOX_BACKOFF_BASE_SECONDS", default=60)
 
 # --- deal desk ----------------------------------------------------------------------------------
 # An approved request lapses after this many days unless its opportunity has closed by then.
@@ -139,6 +142,11 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Longer than any task and any countdown, so Redis never redelivers a task that is still running.
     "visibility_timeout": 6 * 60 * 60,
+    # A broker that vanishes mid-read is noticed within seconds (then reconnected), not after the OS's TCP timeout.
+    "socket_timeout": 30,
+    "socket_connect_timeout": 5,
+    "socket_keepalive": True,
+    "health_check_interval": 10,
 }
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery" / "queue"
@@ -163,19 +171,33 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=5 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=4 * 60)
+# Ride out a broker outage: the worker and beat retry the connection for ever, at start and after a loss,
+# instead of exiting after 100 tries. What must not be lost meanwhile is a database row a scan re-drives.
+CELERY_BROKER_CONNECTION_RETRY = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = 5
+# A task running when the connection drops finishes (an e-mail half-sent is not cut off); its message, which
+# cannot be acknowledged any more, comes back after the visibility timeout and finds nothing left to do.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# How often the periodic scans and the worker's heartbeat run (seconds); the fault tests shorten it.
+SCAN_INTERVAL_SECONDS = env.float("SCAN_INTERVAL_SECONDS", default=60.0)
 # Installed into django-celery-beat's tables when beat starts; ops can edit them in the admin.
 CELERY_BEAT_SCHEDULE = {
-    "outbox-flush": {"task": "apps.core.tasks.outbox_flush_task", "schedule": 60.0},
-    "sla-scan": {"task": "apps.sales_ops.tasks.sla_scan_task", "schedule": 60.0},
-    "sla-alerts": {"task": "apps.sales_ops.tasks.sla_alerts_send_task", "schedule": 60.0},
-    "deal-desk-scan": {"task": "apps.sales_ops.tasks.deal_desk_scan_task", "schedule": 60.0},
+    "outbox-flush": {"task": "apps.core.tasks.outbox_flush_task", "schedule": SCAN_INTERVAL_SECONDS},
+    "sla-scan": {"task": "apps.sales_ops.tasks.sla_scan_task", "schedule": SCAN_INTERVAL_SECONDS},
+    "sla-alerts": {"task": "apps.sales_ops.tasks.sla_alerts_send_task", "schedule": SCAN_INTERVAL_SECONDS},
+    "deal-desk-scan": {"task": "apps.sales_ops.tasks.deal_desk_scan_task", "schedule": SCAN_INTERVAL_SECONDS},
+    "worker-heartbeat": {"task": "apps.core.tasks.worker_heartbeat_task", "schedule": SCAN_INTERVAL_SECONDS},
     "sla-digest": {"task": "apps.sales_ops.tasks.sla_digest_task", "schedule": crontab(hour=6, minute=30)},
     "budget-watch": {"task": "apps.marketing_ops.tasks.budget_watch_task", "schedule": crontab(minute=5)},
 }
+
+# /healthz/ answers 503 naming the worker when no worker has run the heartbeat for this long (seconds).
+WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=3 * 60)
 
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,8 +1,10 @@
 """Read paths of core: who sees what, and the list querysets the API, admin and pages share."""
 
+import datetime as dt
+
 from django.db.models import Count, Q, QuerySet, Sum
 
-from apps.core.models import Account, Contact, Lead, Opportunity, Role, User
+from apps.core.models import Account, Contact, Lead, Opportunity, Role, User, WorkerHeartbeat
 from apps.core.models.customers import CLOSED_STAGES, LeadStage
 
 
@@ -116,3 +118,21 @@ def home_summary(*, user: User) -> dict:
             .order_by("last_name", "username")
         )
     return summary
+
+
+def worker_health(*, now: dt.datetime, process_started_at: dt.datetime, max_age: dt.timedelta) -> tuple[bool, str]:
+    """Whether a Celery worker has been heard from within `max_age`, and a line saying so.
+
+    No heartbeat at all is "starting" (healthy) for `max_age` after this web process started: a fresh
+    `make run` starts web, worker and beat together, and the worker writes its first heartbeat on start.
+    """
+    last = WorkerHeartbeat.objects.order_by("-seen_at").first()
+    if last is None:
+        if now - process_started_at <= max_age:
+            return True, "starting: no heartbeat yet"
+        return False, "never heard from: is a worker (and beat) running?"
+    age = now - last.seen_at
+    if age > max_age:
+        seen = f"{last.worker} at {last.seen_at:%Y-%m-%dT%H:%M:%SZ}"
+        return False, f"not heard from for {int(age.total_seconds())} s (last: {seen}); is a worker (and beat) running?"
+    return True, "ok"

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from apps.core.services import outbox
+from apps.core.services import health, outbox
 
 
 @shared_task(acks_late=True)
@@ -14,3 +14,9 @@ def outbox_deliver_task(message_id: int) -> bool:
 def outbox_flush_task() -> int:
     """Every minute: deliver what is due (new rows whose task was lost, and retries after backoff)."""
     return sum(outbox.email_deliver(message_id=pk) for pk in outbox.email_due_ids())
+
+
+@shared_task(bind=True)
+def worker_heartbeat_task(self) -> None:
+    """Every minute from beat: the worker that takes it notes it is alive, for /healthz/."""
+    health.worker_heartbeat_record(worker=self.request.hostname or "unknown")

@@ -338,24 +338,6 @@ def test_api_docs_are_served_from_local_assets(client, db):
     assert "cdn" not in page.lower() and "https://" not in page
 
 
-def test_healthz_reports_database_and_broker(client, db):
-    response = client.get("/healthz/")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
-
-
-def test_healthz_says_when_the_broker_is_down(client, db, monkeypatch):
-    from kombu import Connection
-
-    from smops.celery import app
-
-    # Nothing listens on port 1; a new connection, so that no pooled broker connection answers instead.
-    monkeypatch.setattr(app, "connection_for_write", lambda: Connection("redis://127.0.0.1:1/0"))
-    response = client.get("/healthz/")
-    assert response.status_code == 503
-    assert response.json()["broker"].startswith("error")
-
-
 def test_the_lead_rows_match_drfs_own_field_loop(rep):
     """LeadSerializer writes flat rows by hand for speed; DRF's generic loop over the model must agree."""
     from rest_framework import serializers as drf

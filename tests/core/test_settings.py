@@ -60,3 +60,9 @@ def test_migrations_match_the_models(db):
     from django.core.management import call_command
 
     call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def test_the_worker_and_beat_retry_the_broker_for_ever():
+    assert settings.CELERY_BROKER_CONNECTION_RETRY is True
+    assert settings.CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP is True
+    assert settings.CELERY_BROKER_CONNECTION_MAX_RETRIES is None

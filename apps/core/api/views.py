@@ -1,7 +1,11 @@
 """API views of core: validate, call a service or selector, serialise."""
 
+import datetime as dt
+
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -194,20 +198,37 @@ class OpportunityViewSet(
         return Response(serializers.OpportunitySerializer(opportunity).data)
 
 
+# When this web process started: a worker that has never written a heartbeat is "starting" for a while.
+PROCESS_STARTED_AT = timezone.now()
+
+
 def healthz(request):
-    """200 when the database and the broker answer, 503 otherwise; the body says which is which."""
-    state = {}
+    """200 when the database, the broker and a worker answer, 503 otherwise; the body says which is which."""
+    state, failed = {}, set()
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         state["database"] = "ok"
     except Exception as error:  # report any failure rather than raise: this is the health page
         state["database"] = f"error: {type(error).__name__}"
+        failed.add("database")
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         state["broker"] = "ok"
     except Exception as error:
         state["broker"] = f"error: {type(error).__name__}"
-    healthy = all(value == "ok" for value in state.values())
-    return JsonResponse({"status": "ok" if healthy else "degraded", **state}, status=200 if healthy else 503)
+        failed.add("broker")
+    if "database" in failed:
+        state["worker"] = "unknown: the database does not answer"
+        failed.add("worker")
+    else:
+        alive, state["worker"] = selectors.worker_health(
+            now=timezone.now(),
+            process_started_at=PROCESS_STARTED_AT,
+            max_age=dt.timedelta(seconds=settings.WORKER_HEARTBEAT_MAX_AGE),
+        )
+        if not alive:
+            failed.add("worker")
+    status = "degraded" if failed else "ok"
+    return JsonResponse({"status": status, **state}, status=503 if failed else 200)

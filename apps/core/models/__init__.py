@@ -1,6 +1,7 @@
 """Models of the shared core. Import from here: `from apps.core.models import Lead`."""
 
 from .customers import Account, Contact, Lead, LeadStage, LeadTransition, Opportunity, OpportunityStage
+from .health import WorkerHeartbeat
 from .money import ExchangeRate
 from .organisation import BusinessCalendar, Holiday, Role, Territory, User, WorkingHours
 from .outbox import EmailMessage
@@ -20,5 +21,6 @@ __all__ = [
     "Role",
     "Territory",
     "User",
+    "WorkerHeartbeat",
     "WorkingHours",
 ]

@@ -14,8 +14,7 @@ from apps.core.models import EmailMessage
 
 logger = logging.getLogger(__name__)
 
-# Waits between attempts: 1, 2, 4 … minutes, at most 6 hours.
-BACKOFF_BASE = dt.timedelta(minutes=1)
+# Waits between attempts: 1, 2, 4 … minutes (settings.OUTBOX_BACKOFF_BASE_SECONDS), at most 6 hours.
 BACKOFF_MAX = dt.timedelta(hours=6)
 
 
@@ -77,7 +76,8 @@ def email_render_bodies(message: EmailMessage) -> None:
 
 
 def _backoff(attempts: int) -> dt.timedelta:
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
+    base = dt.timedelta(seconds=settings.OUTBOX_BACKOFF_BASE_SECONDS)
+    return min(base * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
 
 
 def email_deliver(*, message_id: int) -> bool:
