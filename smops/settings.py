@@ -128,6 +128,11 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="smops <smops@example.com
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+# A delivery's claim on a row lapses after this many seconds, and the flush sends it again (same Message-ID).
+# Longer than the task hard time limit: a claim that old belongs to a worker that is gone.
+OUTBOX_SENDING_TIMEOUT = env.int("OUTBOX_SENDING_TIMEOUT", default=600)
+# The domain of every Message-ID; empty takes DEFAULT_FROM_EMAIL's.
+OUTBOX_MESSAGE_ID_DOMAIN = env("OUTBOX_MESSAGE_ID_DOMAIN", default="")
 
 # --- deal desk ----------------------------------------------------------------------------------
 # An approved request lapses after this many days unless its opportunity has closed by then.
