@@ -398,16 +398,20 @@ def _send_alerts(notices: list[SlaNotice], now: dt.datetime, schedules) -> None:
             level = notice.level
             if level == Level.WARNING and clock.breached_at is not None:
                 level = Level.BREACH.value  # it breached before this e-mail went out: say so, not "soon"
+            elif level == Level.WARNING and clock.state == SlaClock.State.MET:
+                level = MET  # it left the stage in time before this e-mail went out: no longer at risk
             rows.append({**rows_by_clock[clock.pk], **_level(level)})
         rows.sort(key=lambda row: row["due_at"])
-        breaches = sum(1 for row in rows if row["level"] != Level.WARNING)
+        met = sum(1 for row in rows if row["level"] == MET)
+        breaches = sum(1 for row in rows if row["level"] not in (Level.WARNING, MET))
         # Named by what it reports: the same notices always make the same key, and no two sets share one.
         told_of = ",".join(sorted(f"{notice.clock.pk}:{notice.level}" for notice in told))
         key = f"sla-alert:{address}:{hashlib.sha256(told_of.encode()).hexdigest()[:32]}"
         context = {
             "rows": rows,
             "breaches": breaches,
-            "warnings": len(rows) - breaches,
+            "warnings": len(rows) - breaches - met,
+            "met": met,
             "taken_away": sum(1 for row in rows if row["taken_away"]),
         }
         emails[address] = OutgoingEmail(key=key, to=[address], template="sla_alert", context=context)
@@ -423,9 +427,13 @@ def _rank(level_key: str) -> tuple[int, int]:
     return order, int(hours.rstrip("h") or 0)
 
 
+MET = "met"  # a row's level when the warned clock was met before the e-mail went out
+
+
 def _level(level_key: str) -> dict:
     level = level_key.split("+")[0]
-    return {"level": level, "level_label": {"warning": "Warning", "breach": "Breached"}.get(level, "Escalation")}
+    labels = {Level.WARNING.value: "Warning", Level.BREACH.value: "Breached", MET: "Met in time"}
+    return {"level": level, "level_label": labels.get(level, "Escalation")}
 
 
 def _alert_row(clock: SlaClock, now: dt.datetime, schedule) -> dict:
