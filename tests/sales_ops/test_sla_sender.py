@@ -113,6 +113,7 @@ def test_a_warning_met_before_it_was_sent_is_withdrawn(clock, team, marketing_op
     assert rita.subject == "SLA warning withdrawn: 1 lead met its SLA in time"
     assert "will breach soon" not in rita.body_text
     assert f"- Met in time: lead #{lead.pk} " in rita.body_text and "Met: left the stage Mon 23 Nov" in rita.body_text
+    assert " left\n" not in rita.body_text and " over " not in rita.body_text  # a stopped clock counts no more
 
 
 def test_notices_of_two_scans_not_yet_sent_make_one_email_listing_the_lead_at_its_latest(clock, team, marketing_ops):

@@ -439,7 +439,10 @@ def _level(level_key: str) -> dict:
 def _alert_row(clock: SlaClock, now: dt.datetime, schedule) -> dict:
     """What an alert says of a clock, whatever the level: the lead, when it was due, and what became of it."""
     lead = clock.lead
-    over = business_time.working_time_between(schedule, clock.due_at, now)
+    # A stopped clock counts no more: over is measured to its stop, and a met one is neither over nor short.
+    over = business_time.working_time_between(schedule, clock.due_at, min(clock.stopped_at or now, now))
+    if clock.state == SlaClock.State.MET:
+        over = dt.timedelta(0)
     return {
         "lead_id": lead.pk,
         "lead": str(lead.contact),
