@@ -298,6 +298,10 @@ def _queue_alerts() -> None:
     sla_alerts_send_task.delay()
 
 
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a NOWAIT lock held by another transaction
+MET = "met"  # a row's level when the warned clock was met before the e-mail went out
+
+
 def sla_alerts_send(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
     """E-mail what the scans recorded and nobody has sent yet: one message per recipient, however many leads.
 
@@ -342,9 +346,6 @@ def _email_recipient(recipient: str, now: dt.datetime) -> int:
         if getattr(error.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
             raise
         return 0  # another sender holds this recipient and tells them everything it locked
-
-
-LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a NOWAIT lock held by another transaction
 
 
 def _email_notices(notices: list[SlaNotice], now: dt.datetime) -> None:
@@ -425,9 +426,6 @@ def _rank(level_key: str) -> tuple[int, int]:
     level, _, hours = level_key.partition("+")
     order = {Level.WARNING.value: 0, Level.BREACH.value: 1}.get(level, 2)
     return order, int(hours.rstrip("h") or 0)
-
-
-MET = "met"  # a row's level when the warned clock was met before the e-mail went out
 
 
 def _level(level_key: str) -> dict:
