@@ -145,3 +145,22 @@ def test_a_late_failure_does_not_undo_a_later_attempts_claim(db, clock, settings
     outbox._record_failure(stale, smtplib.SMTPServerDisconnected("late"))
     message.refresh_from_db()
     assert (message.status, message.attempts, message.claimed_at) == (EmailMessage.Status.SENDING, 2, fresh.claimed_at)
+
+
+def test_a_message_whose_last_attempt_never_reported_back_is_given_up(
+    db, clock, settings, accept_then_fail, django_capture_on_commit_callbacks
+):
+    settings.OUTBOX_MAX_ATTEMPTS = 2
+    for _ in range(2):  # a message that kills its worker every time
+        accept_then_fail.then = WorkerKilled()
+        with pytest.raises(WorkerKilled):
+            if EmailMessage.objects.exists():
+                outbox_flush_task()
+            else:
+                enqueue(django_capture_on_commit_callbacks)
+        clock.shift(dt.timedelta(seconds=settings.OUTBOX_SENDING_TIMEOUT))
+    assert outbox_flush_task() == 0
+    message = EmailMessage.objects.get()
+    assert (message.status, message.attempts) == (EmailMessage.Status.FAILED, 2)
+    assert "Attempt 2, claimed at 2026-11-23T09:10:00+00:00, never reported back." == message.last_error
+    assert len(mail.outbox) == 2

@@ -126,6 +126,14 @@ def _claim(message_id: int) -> EmailMessage | None:
     )
     if message is None:
         return None
+    if message.status == EmailMessage.Status.SENDING and message.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
+        # The last attempt's deliverer never reported back: give up rather than let a message that kills
+        # its worker be claimed for ever. Ops can requeue it from the admin.
+        message.status = EmailMessage.Status.FAILED
+        claimed = message.claimed_at.isoformat() if message.claimed_at else "?"
+        message.last_error = f"Attempt {message.attempts}, claimed at {claimed}, never reported back."
+        message.save(update_fields=["status", "last_error"])
+        return None
     message.attempts += 1
     try:
         email_render_bodies(message)
