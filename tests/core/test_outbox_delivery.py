@@ -162,5 +162,5 @@ def test_a_message_whose_last_attempt_never_reported_back_is_given_up(
     assert outbox_flush_task() == 0
     message = EmailMessage.objects.get()
     assert (message.status, message.attempts) == (EmailMessage.Status.FAILED, 2)
-    assert "Attempt 2, claimed at 2026-11-23T09:10:00+00:00, never reported back." == message.last_error
+    assert message.last_error == "Attempt 2, claimed at 2026-11-23T09:10:00+00:00, never reported back."
     assert len(mail.outbox) == 2
