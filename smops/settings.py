@@ -132,6 +132,11 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 # The first wait after a failed delivery; each further failure doubles it (at most 6 hours). The fault tests
 # shorten it to seconds; production keeps the minute.
 OUTBOX_BACKOFF_BASE_SECONDS = env.int("OUTBOX_BACKOFF_BASE_SECONDS", default=60)
+# A delivery's claim on a row lapses after this many seconds, and the flush sends it again (same Message-ID).
+# Longer than the task hard time limit: a claim that old belongs to a worker that is gone.
+OUTBOX_SENDING_TIMEOUT = env.int("OUTBOX_SENDING_TIMEOUT", default=600)
+# The domain of every Message-ID; empty takes DEFAULT_FROM_EMAIL's.
+OUTBOX_MESSAGE_ID_DOMAIN = env("OUTBOX_MESSAGE_ID_DOMAIN", default="")
 
 # --- deal desk ----------------------------------------------------------------------------------
 # An approved request lapses after this many days unless its opportunity has closed by then.

@@ -12,7 +12,8 @@ def outbox_deliver_task(message_id: int) -> bool:
 
 @shared_task(acks_late=True)
 def outbox_flush_task() -> int:
-    """Every minute: deliver what is due (new rows whose task was lost, and retries after backoff)."""
+    """Every minute: deliver what is due (new rows whose task was lost, retries after backoff, and claims
+    whose deliverer died mid-send, once they lapse)."""
     return sum(outbox.email_deliver(message_id=pk) for pk in outbox.email_due_ids())
 
 

@@ -10,10 +10,15 @@ class EmailMessage(models.Model):
 
     The subject is rendered when the message is enqueued; the bodies by the first delivery attempt, from
     `template` and `context`, so that whoever enqueues (a scan over a thousand clocks) stays quick.
+
+    A delivery claims the row ("sending", `claimed_at`, one more attempt) in a short transaction of its own,
+    sends outside any transaction, then records the outcome. For a "sending" row `next_attempt_at` is when
+    the claim lapses: a deliverer that died mid-send leaves the row to the flush scan after that instant.
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
+        SENDING = "sending", "Sending (claimed by a deliverer)"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed (gave up)"
 
@@ -28,6 +33,7 @@ class EmailMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When the latest attempt claimed the row")
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
@@ -35,7 +41,12 @@ class EmailMessage(models.Model):
         ordering = ["-id"]
         verbose_name = "outbox e-mail"
         indexes = [
-            models.Index(fields=["next_attempt_at"], name="outbox_pending_due", condition=models.Q(status="pending"))
+            # Both pending rows and lapsed claims are re-driven by the flush scan, from this one index.
+            models.Index(
+                fields=["next_attempt_at"],
+                name="outbox_undelivered_due",
+                condition=models.Q(status__in=["pending", "sending"]),
+            )
         ]
 
     def __str__(self):
