@@ -12,8 +12,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import ApplicationError
-from apps.core.models import Lead, LeadStage, Role, User
-from apps.core.selectors import lead_list, sees_everything
+from apps.core.models import Lead, LeadStage, User
+from apps.core.permissions import scope_of
+from apps.core.selectors import lead_list
 from apps.core.services import leads as lead_services
 from apps.sales_ops.forms import ClockPauseForm, ComplianceFilterForm, LeadRejectForm
 from apps.sales_ops.models import SlaClock
@@ -24,9 +25,7 @@ LEADS_PER_PAGE = 50
 
 
 def _scope(user: User) -> str:
-    if sees_everything(user):
-        return "everyone"
-    return "team" if user.has_role(Role.MANAGER) else "mine"
+    return scope_of(user)
 
 
 def _visible_lead(request, lead_id: int) -> Lead:
@@ -188,7 +187,7 @@ def clock_resume(request, clock_id: int):
 @login_required
 def team(request):
     """At-risk and breached leads of the manager's team (or of everyone, for ops), grouped by rep."""
-    if not (request.user.has_role(Role.MANAGER) or sees_everything(request.user)):
+    if not request.user.has_perm("sales_ops.may_view_sla_team"):
         raise PermissionDenied("The team view is for managers and ops.")
     rows = selectors.team_attention_rows(user=request.user, now=timezone.now())
     reps: dict[object, dict] = {}
@@ -215,7 +214,7 @@ def team(request):
 @login_required
 def compliance(request):
     """% of hand-offs met by rep, team and week, and the time to accept: numbers and server-drawn bar charts."""
-    if not sees_everything(request.user):
+    if not request.user.has_perm("sales_ops.may_view_sla_compliance"):
         raise PermissionDenied("The SLA compliance report is for sales ops and marketing ops.")
     form = ComplianceFilterForm(request.GET or None)
     weeks = form.cleaned_data["weeks"] if form.is_valid() else ComplianceFilterForm.DEFAULT_WEEKS
