@@ -66,6 +66,9 @@ def lead_move(
     lead = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead_id)
     if to_stage not in LeadStage.values:
         raise ApplicationError(f"'{to_stage}' is not a lead stage.", field="stage")
+    # who may is asked before what may: a move someone may not make is a 403 whatever the lead's stage
+    if not _may_move(actor, lead, to_stage):
+        raise ActionForbidden(f"You may not move this lead to '{to_stage}'.", code="forbidden")
     if lead.stage == to_stage:
         return lead
     if to_stage not in LEAD_MOVES[lead.stage]:
@@ -79,8 +82,6 @@ def lead_move(
     reason = (reason or "").strip()
     if to_stage in STAGES_NEEDING_REASON and not reason:
         raise ApplicationError(f"Moving a lead to '{to_stage}' needs a reason.", field="reason", code="required")
-    if not _may_move(actor, lead, to_stage):
-        raise ActionForbidden(f"You may not move this lead to '{to_stage}'.", code="forbidden")
 
     now = timezone.now()
     update_fields = ["stage", "stage_changed_at", "stage_changed_by", "stage_reason"]

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from apps.core.exceptions import ApplicationError
+from apps.core.exceptions import ActionForbidden, ApplicationError
 from apps.core.models import Lead, LeadStage, User
 from apps.core.permissions import scope_of
 from apps.core.selectors import lead_list
@@ -45,6 +45,8 @@ def _attempt(request, move, success) -> None:
     """Make a service move; a refusal becomes an error message, success the message `success(result)`."""
     try:
         result = move()
+    except ActionForbidden as error:  # a missing permission is a 403 on the pages too, as in the API
+        raise PermissionDenied(error.message) from error
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
