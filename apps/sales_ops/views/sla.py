@@ -127,6 +127,8 @@ def lead_reject(request, lead_id: int):
     if form.is_valid():
         try:
             lead_services.lead_reject(lead_id=lead.pk, actor=request.user, reason=form.cleaned_data["reason"])
+        except ActionForbidden as error:
+            raise PermissionDenied(error.message) from error
         except ApplicationError as error:
             if error.field != "reason":
                 messages.error(request, error.message)
