@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
 from apps.core.factories import AccountFactory, ContactFactory, LeadFactory, OpportunityFactory, UserFactory
@@ -266,7 +267,7 @@ def world(db, settings, tmp_path):
     }
     SlaPolicyFactory(pause_reasons=["Customer away"])
     ApprovalRuleFactory(name="Manager review", discount_over=Decimal(10))
-    today = dt.date.today()
+    today = timezone.localdate()
 
     def records(owner):
         lead = leads.lead_handoff(

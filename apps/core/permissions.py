@@ -251,4 +251,3 @@ def deal_report_requesters(user: User) -> set[int] | None:
 def assignable_roles(user: User) -> tuple[str, ...]:
     """The role groups `user` may give or take in the user admin."""
     return tuple(Role.values) if is_admin(user) else ROLES_SALES_OPS_ASSIGN if is_sales_ops(user) else ()
-
