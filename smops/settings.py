@@ -55,6 +55,11 @@ MIDDLEWARE = [
 ROOT_URLCONF = "smops.urls"
 WSGI_APPLICATION = "smops.wsgi.application"
 AUTH_USER_MODEL = "core.User"
+# Model permissions from the role groups, and the object rules of apps/core/permissions.py.
+AUTHENTICATION_BACKENDS = [
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -2,6 +2,9 @@
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.core.admin_utils import ReadOnlyAdmin, ReadOnlyInline, WorkbenchAdmin
@@ -20,16 +23,92 @@ from apps.core.models import (
     User,
     WorkingHours,
 )
+from apps.core.permissions import assignable_roles
 from apps.core.services import customers, leads, outbox
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
+    """Admins edit everything. Sales ops manage the organisation below them (apps/core/permissions.py): names,
+    e-mail, manager chain, territory, active, the rep and manager roles; never a superuser or staff flag, a
+    permission, a password (they send a reset e-mail), a superuser's or another ops user's record."""
+
     list_display = ["username", "email", "first_name", "last_name", "manager", "territory", "is_active"]
     list_filter = ["groups", "territory", "is_active", "is_staff"]
     autocomplete_fields = ["manager", "territory"]
     list_select_related = ["manager", "territory"]
     fieldsets = (*DjangoUserAdmin.fieldsets, ("Organisation", {"fields": ("manager", "territory")}))
+    organisation_fieldsets = (
+        (None, {"fields": ("username",)}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        ("Organisation", {"fields": ("manager", "territory", "is_active", "groups")}),
+    )
+    actions = ["send_password_reset"]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not request.user.has_perm("core.may_grant_privileges"):
+            return self.organisation_fieldsets
+        return super().get_fieldsets(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.has_perm("core.may_grant_privileges"):
+            return super().get_readonly_fields(request, obj)
+        return ["last_login", "date_joined"]
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or request.user.has_perm("core.may_change_user", obj))
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "groups":
+            kwargs["queryset"] = Group.objects.filter(name__in=assignable_roles(request.user))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        """Whatever the form held, only an admin changes the flags and the password (a crafted POST included)."""
+        if change and not request.user.has_perm("core.may_grant_privileges"):
+            stored = User.objects.get(pk=obj.pk)
+            obj.is_superuser, obj.is_staff, obj.password = stored.is_superuser, stored.is_staff, stored.password
+            # the groups this user may not give or take stay as they were (re-added in save_related)
+            request._kept_groups = list(stored.groups.exclude(name__in=assignable_roles(request.user)))
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        kept = getattr(request, "_kept_groups", None)
+        if kept:
+            form.instance.groups.add(*kept)
+
+    def user_change_password(self, request, id, form_url=""):
+        if not request.user.has_perm("core.may_set_password"):
+            raise PermissionDenied("Only an admin sets a password; send a password-reset e-mail instead.")
+        return super().user_change_password(request, id, form_url)
+
+    def revert_disabled(self, request, obj=None):
+        # a reverted version could carry flags or groups the form refuses
+        return not request.user.has_perm("core.may_grant_privileges") or super().revert_disabled(request, obj)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not request.user.has_perm("core.may_grant_privileges"):
+            raise PermissionDenied("Only an admin reverts a user to an earlier version.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    @admin.action(description="Send a password-reset e-mail")
+    def send_password_reset(self, request, queryset):
+        sent, skipped = 0, 0
+        for user in queryset:
+            if not (user.email and request.user.has_perm("core.may_change_user", user)):
+                skipped += 1
+                continue
+            form = PasswordResetForm({"email": user.email})
+            if form.is_valid():
+                form.save(request=request, use_https=request.is_secure())
+                sent += 1
+        self.message_user(request, f"{sent} password-reset e-mail(s) sent.", messages.SUCCESS)
+        if skipped:
+            self.message_user(
+                request, f"{skipped} skipped: no e-mail address, or a record you may not change.", messages.WARNING
+            )
 
 
 class WorkingHoursInline(admin.TabularInline):

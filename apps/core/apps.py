@@ -12,6 +12,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from apps.core import permissions  # noqa: F401  (registers the rules behind user.has_perm)
         from apps.core.roles import roles_sync
 
         # Permissions exist only after migrate has run, so the role groups are brought in step then.

@@ -4,43 +4,14 @@ import datetime as dt
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from apps.core.models import Account, Contact, Lead, Opportunity, Role, User, WorkerHeartbeat
+from apps.core.models import Account, Contact, Lead, Opportunity, User, WorkerHeartbeat
 from apps.core.models.customers import CLOSED_STAGES, LeadStage
-
-
-def team_member_ids(user: User) -> set[int]:
-    """The user and everyone who reports to them, directly or not (one query per level of the tree)."""
-    ids, frontier = {user.pk}, {user.pk}
-    while frontier:
-        frontier = set(User.objects.filter(manager_id__in=frontier).values_list("pk", flat=True)) - ids
-        ids |= frontier
-    return ids
-
-
-def sees_everything(user: User) -> bool:
-    return user.is_superuser or user.has_role(Role.SALES_OPS, Role.MARKETING_OPS)
-
-
-def may_assign_to(user: User, owner: User) -> bool:
-    """Whether `user` may make `owner` the owner of a record: themselves, their team, or anyone for ops."""
-    return (
-        owner.pk == user.pk
-        or sees_everything(user)
-        or (user.has_role(Role.MANAGER) and owner.pk in team_member_ids(user))
-    )
-
-
-def _owned_by_visible(queryset: QuerySet, user: User, owner_field: str = "owner") -> QuerySet:
-    if sees_everything(user):
-        return queryset
-    if user.has_role(Role.MANAGER):
-        return queryset.filter(**{f"{owner_field}_id__in": team_member_ids(user)})
-    return queryset.filter(**{f"{owner_field}_id": user.pk})
+from apps.core.permissions import scope_of, team_of, visible_leads, visible_opportunities
 
 
 def lead_list(*, user: User) -> QuerySet[Lead]:
     """Leads `user` may see, with owner, account and contact joined in (for pages and reports)."""
-    return _owned_by_visible(Lead.objects.select_related("owner", "account", "contact"), user)
+    return visible_leads(user, Lead.objects.select_related("owner", "account", "contact"))
 
 
 # What the API shows of a lead: its own columns and those of its owner, account and contact.
@@ -73,12 +44,11 @@ def lead_rows(*, user: User) -> QuerySet[dict]:
 
     Rows, not model instances: building four instances per lead was half the time of a page of fifty.
     """
-    return _owned_by_visible(Lead.objects.all(), user).values(*LEAD_ROW_FIELDS)
+    return visible_leads(user).values(*LEAD_ROW_FIELDS)
 
 
 def opportunity_list(*, user: User) -> QuerySet[Opportunity]:
-    queryset = Opportunity.objects.select_related("owner", "account")
-    return _owned_by_visible(queryset, user)
+    return visible_opportunities(user, Opportunity.objects.select_related("owner", "account"))
 
 
 def account_list(*, user: User) -> QuerySet[Account]:
@@ -92,16 +62,10 @@ def contact_list(*, user: User) -> QuerySet[Contact]:
 
 def home_summary(*, user: User) -> dict:
     """What the home page shows: counts by stage over what `user` may see, and the newest open leads."""
-    visible_leads = _owned_by_visible(Lead.objects.all(), user)
-    by_stage = dict(visible_leads.values_list("stage").annotate(n=Count("id")).order_by())
-    open_opps = _owned_by_visible(Opportunity.objects.exclude(stage__in=list(CLOSED_STAGES)), user)
+    by_stage = dict(visible_leads(user).values_list("stage").annotate(n=Count("id")).order_by())
+    open_opps = visible_opportunities(user, Opportunity.objects.exclude(stage__in=list(CLOSED_STAGES)))
     pipeline = list(open_opps.values("currency").annotate(total=Sum("amount"), n=Count("id")).order_by("currency"))
-    if sees_everything(user):
-        scope = "everyone"
-    elif user.has_role(Role.MANAGER):
-        scope = "team"
-    else:
-        scope = "mine"
+    scope = scope_of(user)
     summary = {
         "scope": scope,
         "lead_stages": [(value, label, by_stage.get(value, 0)) for value, label in LeadStage.choices],
@@ -110,7 +74,7 @@ def home_summary(*, user: User) -> dict:
     }
     if scope == "team":
         summary["team"] = (
-            User.objects.filter(pk__in=team_member_ids(user) - {user.pk})
+            User.objects.filter(pk__in=team_of(user) - {user.pk})
             .annotate(
                 handed_off=Count("leads", filter=Q(leads__stage=LeadStage.SQL)),
                 accepted=Count("leads", filter=Q(leads__stage=LeadStage.SAL)),

@@ -9,14 +9,13 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from apps.core.models import Role
 from apps.marketing_ops import selectors
 from apps.marketing_ops.forms import QuarterForm
 from apps.marketing_ops.quarters import quarter_of, recent_quarters
 
 
 def _marketing_only(user) -> None:
-    if not user.has_role(Role.MARKETING_OPS):
+    if not user.has_perm("marketing_ops.may_manage_budgets"):
         raise PermissionDenied("Campaign budgets are for marketing ops.")
 
 
@@ -119,7 +118,7 @@ def roi_page(request):
             "quarter": quarter,
             "currency": settings.COMPANY_CURRENCY,
             "missing_rates": [f"{currency} on {day:%Y-%m-%d}" for currency, day in sorted(unconverted)],
-            "budgets": request.user.has_role(Role.MARKETING_OPS),
+            "budgets": request.user.has_perm("marketing_ops.may_manage_budgets"),
         },
     )
 

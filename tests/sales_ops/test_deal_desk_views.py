@@ -800,3 +800,16 @@ def test_the_demo_deal_desk_is_idempotent_and_fills_the_managers_inbox(db, setti
         assert client.login(username=username, password="demo-pass-42")
     client.login(username="manager", password="demo-pass-42")
     assert len(client.get("/sales/deals/inbox/").context["page"].object_list) == 1
+
+
+def test_a_managers_report_and_csv_hold_only_their_team(client, decided_set, manager, sales_ops):
+    boss = UserFactory(username="boss", roles=[Role.MANAGER])
+    stranger = UserFactory(username="stranger", first_name="Sven", last_name="Stranger", roles=[Role.REP], manager=boss)
+    submitted(stranger, opportunity=OpportunityFactory(owner=stranger, currency="EUR"), net_amount=Decimal("50000"))
+    client.force_login(manager)
+    by_rep = re.search(r'id="by_rep">(.*?)</table>', client.get("/sales/deals/reports/").content.decode(), re.S)
+    csv_rows = client.get("/sales/deals/reports/?export=by_rep").content.decode()
+    assert "Rita Evans" in by_rep.group(1) and "Sven Stranger" not in by_rep.group(1)
+    assert "Rita Evans" in csv_rows and "Sven Stranger" not in csv_rows
+    client.force_login(sales_ops)
+    assert "Sven Stranger" in client.get("/sales/deals/reports/?export=by_rep").content.decode()

@@ -270,11 +270,11 @@ def test_a_rep_cannot_move_another_reps_lead(client, policy, marketing_ops, rep,
     assert lead.stage == stage
 
 
-def test_a_refused_move_is_a_message_not_an_error_page(client, policy, marketing_ops):
+def test_a_refused_move_is_a_403_that_says_why(client, policy, marketing_ops):
     lead = handed_off(UserFactory(roles=[Role.REP]), marketing_ops)
     client.force_login(marketing_ops)  # sees every lead, but accepting is sales' move
     response = client.post(f"/sales/leads/{lead.pk}/accept/", follow=True)
-    assert response.status_code == 200
+    assert response.status_code == 403
     assert "You may not move this lead to 'sal'." in text(response)
     lead.refresh_from_db()
     assert lead.stage == LeadStage.SQL

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from apps.core import selectors
 from apps.core.api import filters, serializers
-from apps.core.api.permissions import LeadCreateByOps, OpsWriteOrReadOnly
+from apps.core.api.permissions import LeadCreateByOps, OpportunityRules, OpsWriteOrReadOnly
 from apps.core.exceptions import ActionForbidden
 from apps.core.models import Lead, Opportunity
 from apps.core.services import customers, leads, opportunities
@@ -155,6 +155,7 @@ class OpportunityViewSet(
     """Deals. Reps see and create their own; managers their team's; ops everything."""
 
     filterset_class = filters.OpportunityFilter
+    permission_classes = [OpportunityRules]
     lookup_value_regex = ID_PATTERN
 
     def get_queryset(self):
@@ -168,7 +169,7 @@ class OpportunityViewSet(
         return serializers.OpportunitySerializer
 
     def _check_owner(self, owner):
-        if owner is not None and not selectors.may_assign_to(self.request.user, owner):
+        if owner is not None and not self.request.user.has_perm("core.may_assign_to", owner):
             raise ActionForbidden("You may only give opportunities to yourself or your team.", field="owner")
 
     def create(self, request, *args, **kwargs):

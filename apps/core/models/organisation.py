@@ -57,7 +57,10 @@ class User(AbstractUser):
 
     @property
     def is_ops(self) -> bool:
-        return self.has_role(Role.SALES_OPS, Role.MARKETING_OPS)
+        """For templates: the rule of the same name in apps/core/permissions.py."""
+        from apps.core.permissions import is_ops  # the rules import the models
+
+        return is_ops(self)
 
     def manager_chain(self, *, include_self: bool = False) -> list["User"]:
         """This user's managers, nearest first; stops at a cycle rather than looping."""

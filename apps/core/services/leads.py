@@ -12,22 +12,19 @@ from apps.core.models.customers import LEAD_MOVES, STAGES_NEEDING_REASON, LeadSo
 from apps.core.services.opportunities import opportunity_create
 from apps.core.signals import lead_moved
 
-# Who may make each move (superusers may make any; `None` as actor means the system itself).
+# Which rule of apps/core/permissions.py each move asks (`None` as actor means the system itself).
 _MARKETING_MOVES = {LeadStage.MQL, LeadStage.SQL}
 _SALES_MOVES = {LeadStage.SAL, LeadStage.OPPORTUNITY}
 
 
 def _may_move(actor: User | None, lead: Lead, to_stage: str) -> bool:
-    if actor is None or actor.is_superuser:
+    if actor is None:
         return True
     if to_stage in _MARKETING_MOVES:
-        return actor.has_role(Role.MARKETING_OPS, Role.SALES_OPS)
-    if actor.has_role(Role.SALES_OPS):
-        return True
-    if to_stage not in _SALES_MOVES and actor.has_role(Role.MARKETING_OPS):
-        return lead.stage in (LeadStage.NEW, LeadStage.MQL, LeadStage.RECYCLED)
-    owner = lead.owner
-    return owner is not None and (owner.pk == actor.pk or actor in owner.manager_chain())
+        return actor.has_perm("core.may_hand_off_lead", lead)
+    if to_stage in _SALES_MOVES:
+        return actor.has_perm("core.may_accept_lead", lead)
+    return actor.has_perm("core.may_change_lead", lead)
 
 
 @transaction.atomic
@@ -69,6 +66,9 @@ def lead_move(
     lead = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead_id)
     if to_stage not in LeadStage.values:
         raise ApplicationError(f"'{to_stage}' is not a lead stage.", field="stage")
+    # who may is asked before what may: a move someone may not make is a 403 whatever the lead's stage
+    if not _may_move(actor, lead, to_stage):
+        raise ActionForbidden(f"You may not move this lead to '{to_stage}'.", code="forbidden")
     if lead.stage == to_stage:
         return lead
     if to_stage not in LEAD_MOVES[lead.stage]:
@@ -82,8 +82,6 @@ def lead_move(
     reason = (reason or "").strip()
     if to_stage in STAGES_NEEDING_REASON and not reason:
         raise ApplicationError(f"Moving a lead to '{to_stage}' needs a reason.", field="reason", code="required")
-    if not _may_move(actor, lead, to_stage):
-        raise ActionForbidden(f"You may not move this lead to '{to_stage}'.", code="forbidden")
 
     now = timezone.now()
     update_fields = ["stage", "stage_changed_at", "stage_changed_by", "stage_reason"]
@@ -167,13 +165,9 @@ def lead_reassign(*, lead_id: int, owner: User, actor: User | None) -> Lead:
     lead = Lead.objects.select_for_update(of=("self",)).select_related("owner").get(pk=lead_id)
     if not owner.is_active or not owner.has_role(Role.REP, Role.MANAGER):
         raise ApplicationError(f"{owner} is not an active rep or manager.", field="owner")
-    if actor is not None and not (actor.is_superuser or actor.has_role(Role.SALES_OPS) or _is_above(actor, lead)):
+    if actor is not None and not actor.has_perm("core.may_reassign_lead", lead):
         raise ActionForbidden("Only the owner's managers or sales ops may reassign this lead.")
     if lead.owner_id != owner.pk:
         lead.owner = owner
         lead.save(update_fields=["owner"])
     return lead
-
-
-def _is_above(actor: User, lead: Lead) -> bool:
-    return lead.owner is not None and actor in lead.owner.manager_chain()

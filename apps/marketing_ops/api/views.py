@@ -11,7 +11,6 @@ from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.response import Response
 
 from apps.core.api.views import ID_PATTERN
-from apps.core.models import Role
 from apps.marketing_ops import selectors
 from apps.marketing_ops.api import filters, serializers
 from apps.marketing_ops.models import Campaign, SpendEntry
@@ -19,7 +18,7 @@ from apps.marketing_ops.services import budget, spend
 
 
 def is_marketing_ops(user) -> bool:
-    return user.has_role(Role.MARKETING_OPS)
+    return user.has_perm("marketing_ops.may_manage_budgets")
 
 
 class MarketingOps(IsAuthenticated):

@@ -3,11 +3,10 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.response import Response
 
+from apps.core.api.permissions import MESSAGES, WRITES, RulePermission
 from apps.core.api.views import ID_PATTERN
-from apps.core.models import Role
 from apps.sales_ops.api import filters, serializers
 from apps.sales_ops.models import SlaClock, SlaPolicy
 from apps.sales_ops.selectors import sla as selectors
@@ -43,13 +42,9 @@ class SlaClockViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(self.get_serializer(self.get_queryset().get(pk=clock.pk)).data)
 
 
-class SalesOpsWriteOrReadOnly(IsAuthenticated):
-    message = "Only sales ops may change SLA policies."
-
-    def has_permission(self, request, view):
-        if not super().has_permission(request, view):
-            return False
-        return request.method in SAFE_METHODS or request.user.has_role(Role.SALES_OPS)
+class SalesOpsWriteOrReadOnly(RulePermission):
+    message = MESSAGES["sales_ops.may_change_sla_policies"]
+    action_rules = dict.fromkeys(WRITES, "sales_ops.may_change_sla_policies")
 
 
 class SlaPolicyViewSet(

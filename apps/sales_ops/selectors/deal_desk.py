@@ -8,9 +8,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from apps.core.models import Role, User
+from apps.core.models import User
 from apps.core.models.customers import Segment
-from apps.core.selectors import team_member_ids
+from apps.core.permissions import deal_report_requesters, is_manager, may_view_every_deal, team_of
 from apps.sales_ops.models import (
     ApprovalDelegation,
     DealApprovalStep,
@@ -48,9 +48,9 @@ def deal_request_list(*, user: User) -> QuerySet[DealRequest]:
     """The requests `user` may see: sales ops (and admins) all; a manager their team's; a rep their own; an approver (or
     their delegate today) every request that is or was in front of them."""
     requests = DealRequest.objects.select_related(*REQUEST_RELATED)
-    if user.has_role(Role.SALES_OPS):  # the deal desk is sales ops' (marketing ops see what is put to them)
+    if may_view_every_deal(user):  # the deal desk is sales ops' (marketing ops see what is put to them)
         return requests
-    mine = Q(requester_id__in=team_member_ids(user)) if user.has_role(Role.MANAGER) else Q(requester_id=user.pk)
+    mine = Q(requester_id__in=team_of(user)) if is_manager(user) else Q(requester_id=user.pk)
     people = [user.pk, *delegators(user)]
     asked = DealApprover.candidates.through.objects.filter(
         dealapprover__step__request=OuterRef("pk"), user_id__in=people
@@ -162,14 +162,18 @@ class DealDeskReport:
 DECIDED = (DealRequest.Status.APPROVED, DealRequest.Status.REJECTED, DealRequest.Status.EXPIRED)
 
 
-def deal_desk_report(*, since: dt.date | None = None, until: dt.date | None = None) -> DealDeskReport:
+def deal_desk_report(*, user: User, since: dt.date | None = None, until: dt.date | None = None) -> DealDeskReport:
     """Turnaround per step (median, p90), approval rate, and average discount by rep, segment and quarter.
 
-    Over requests submitted in [since, until]. Turnaround counts the steps people decided (not approvals kept
+    Over requests submitted in [since, until] by the people whose report `user` may read (everyone for sales
+    ops, their team, transitively, for a manager). Turnaround counts the steps people decided (not approvals kept
     from an earlier revision); the approval rate is approved (including since expired) over decided; averages
     are over submitted requests, in percent. Three queries.
     """
     requests = DealRequest.objects.filter(submitted_at__isnull=False)
+    requesters = deal_report_requesters(user)
+    if requesters is not None:
+        requests = requests.filter(requester_id__in=requesters)
     if since:
         requests = requests.filter(submitted_at__date__gte=since)
     if until:

@@ -9,9 +9,10 @@ from django.db.models.functions import ExtractIsoYear, ExtractWeek
 from django.utils import timezone
 
 from apps.core import business_time
-from apps.core.models import BusinessCalendar, Lead, LeadStage, LeadTransition, Role, User
+from apps.core.models import BusinessCalendar, Lead, LeadStage, LeadTransition, User
 from apps.core.models.organisation import full_name
-from apps.core.selectors import lead_list, sees_everything, team_member_ids
+from apps.core.permissions import owned_by_visible
+from apps.core.selectors import lead_list
 from apps.sales_ops.models import SlaClock, SlaEvent
 
 
@@ -28,11 +29,7 @@ def calendar_schedules(calendar_ids) -> dict[int | None, business_time.Schedule]
 def clock_list(*, user: User) -> QuerySet[SlaClock]:
     """Clocks of the leads `user` may see (own, team's, or all for ops), with lead, owner and policy joined."""
     clocks = SlaClock.objects.select_related("policy", "lead__owner", "lead__account", "lead__contact")
-    if sees_everything(user):
-        return clocks
-    if user.has_role(Role.MANAGER):
-        return clocks.filter(lead__owner_id__in=team_member_ids(user))
-    return clocks.filter(lead__owner_id=user.pk)
+    return owned_by_visible(clocks, user, "lead__owner")
 
 
 # --- portal pages: My leads, the lead page, the team view, compliance -----------------------------

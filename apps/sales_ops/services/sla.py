@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from apps.core import business_time
 from apps.core.exceptions import ActionForbidden, ApplicationError
-from apps.core.models import Lead, LeadTransition, Role, User
-from apps.core.selectors import team_member_ids
+from apps.core.models import Lead, LeadTransition, User
+from apps.core.permissions import team_of
 from apps.core.services import leads as lead_services
 from apps.core.services.batches import in_locked_batches
 from apps.core.services.outbox import OutgoingEmail, email_enqueue, email_enqueue_many
@@ -92,11 +92,8 @@ def _stop(clock: SlaClock, *, at: dt.datetime, actor: User | None) -> None:
 
 
 def _may_pause(actor: User | None, clock: SlaClock) -> bool:
-    """The lead's owner, the owner's managers and sales ops (or the system itself)."""
-    if actor is None or actor.is_superuser or actor.has_role(Role.SALES_OPS):
-        return True
-    owner = clock.lead.owner
-    return owner is not None and (owner.pk == actor.pk or actor in owner.manager_chain())
+    """The lead's owner, the owner's managers and sales ops (or the system itself): who may work the lead."""
+    return actor is None or actor.has_perm("core.may_accept_lead", clock.lead)
 
 
 @transaction.atomic
@@ -496,7 +493,7 @@ def sla_digest_send(*, day: dt.date) -> int:
             SlaClock.objects.filter(
                 stopped_at__isnull=True,
                 state=SlaClock.State.BREACHED,
-                lead__owner_id__in=team_member_ids(manager),
+                lead__owner_id__in=team_of(manager),
             )
             .select_related("policy", "lead__owner", "lead__account", "lead__contact")
             .prefetch_related(_taken_away())

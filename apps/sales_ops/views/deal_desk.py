@@ -22,8 +22,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import ActionForbidden, ApplicationError
-from apps.core.models import Role, User
+from apps.core.models import User
 from apps.core.models.customers import CLOSED_STAGES
+from apps.core.permissions import may_request_deal, may_view_every_deal, scope_of
 from apps.core.selectors import opportunity_list
 from apps.sales_ops.forms import (
     DealAttachmentForm,
@@ -83,9 +84,7 @@ def _back_to(request, deal: DealRequest):
 
 
 def _scope(user: User) -> str:
-    if user.has_role(Role.SALES_OPS):
-        return "everyone"
-    return "team" if user.has_role(Role.MANAGER) else "mine"
+    return scope_of(user, everyone=may_view_every_deal)
 
 
 # --- the list ------------------------------------------------------------------------------------------------
@@ -119,7 +118,7 @@ def deal_list(request):
             "status": status,
             "tabs": STATUS_TABS,
             "scope": _scope(request.user),
-            "may_request": request.user.has_role(Role.REP),
+            "may_request": may_request_deal(request.user),
         },
     )
 
@@ -525,12 +524,12 @@ EXPORTS = ("turnaround", "by_rep", "by_segment", "by_quarter")
 @login_required
 def deal_reports(request):
     """Turnaround per step, approval rate and average discounts, as charts and tables, each downloadable as CSV."""
-    if not (request.user.has_role(Role.SALES_OPS, Role.MANAGER)):
+    if not request.user.has_perm("sales_ops.may_view_deal_report"):
         raise PermissionDenied("The deal desk reports are for sales ops and managers.")
     form = DealReportFilterForm(request.GET or None)
     bounds = form.cleaned_data if form.is_bound and form.is_valid() else {}
     since, until = bounds.get("since"), bounds.get("until")
-    report = selectors.deal_desk_report(since=since, until=until)
+    report = selectors.deal_desk_report(user=request.user, since=since, until=until)
     export = request.GET.get("export")
     if export in EXPORTS:
         return _report_csv(report, export, since, until)

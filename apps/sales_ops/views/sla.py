@@ -11,9 +11,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from apps.core.exceptions import ApplicationError
-from apps.core.models import Lead, LeadStage, Role, User
-from apps.core.selectors import lead_list, sees_everything
+from apps.core.exceptions import ActionForbidden, ApplicationError
+from apps.core.models import Lead, LeadStage, User
+from apps.core.permissions import scope_of
+from apps.core.selectors import lead_list
 from apps.core.services import leads as lead_services
 from apps.sales_ops.forms import ClockPauseForm, ComplianceFilterForm, LeadRejectForm
 from apps.sales_ops.models import SlaClock
@@ -24,9 +25,7 @@ LEADS_PER_PAGE = 50
 
 
 def _scope(user: User) -> str:
-    if sees_everything(user):
-        return "everyone"
-    return "team" if user.has_role(Role.MANAGER) else "mine"
+    return scope_of(user)
 
 
 def _visible_lead(request, lead_id: int) -> Lead:
@@ -46,6 +45,8 @@ def _attempt(request, move, success) -> None:
     """Make a service move; a refusal becomes an error message, success the message `success(result)`."""
     try:
         result = move()
+    except ActionForbidden as error:  # a missing permission is a 403 on the pages too, as in the API
+        raise PermissionDenied(error.message) from error
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
@@ -126,6 +127,8 @@ def lead_reject(request, lead_id: int):
     if form.is_valid():
         try:
             lead_services.lead_reject(lead_id=lead.pk, actor=request.user, reason=form.cleaned_data["reason"])
+        except ActionForbidden as error:
+            raise PermissionDenied(error.message) from error
         except ApplicationError as error:
             if error.field != "reason":
                 messages.error(request, error.message)
@@ -188,7 +191,7 @@ def clock_resume(request, clock_id: int):
 @login_required
 def team(request):
     """At-risk and breached leads of the manager's team (or of everyone, for ops), grouped by rep."""
-    if not (request.user.has_role(Role.MANAGER) or sees_everything(request.user)):
+    if not request.user.has_perm("sales_ops.may_view_sla_team"):
         raise PermissionDenied("The team view is for managers and ops.")
     rows = selectors.team_attention_rows(user=request.user, now=timezone.now())
     reps: dict[object, dict] = {}
@@ -215,7 +218,7 @@ def team(request):
 @login_required
 def compliance(request):
     """% of hand-offs met by rep, team and week, and the time to accept: numbers and server-drawn bar charts."""
-    if not sees_everything(request.user):
+    if not request.user.has_perm("sales_ops.may_view_sla_compliance"):
         raise PermissionDenied("The SLA compliance report is for sales ops and marketing ops.")
     form = ComplianceFilterForm(request.GET or None)
     weeks = form.cleaned_data["weeks"] if form.is_valid() else ComplianceFilterForm.DEFAULT_WEEKS
