@@ -238,6 +238,8 @@ def celery_processes(on_postgres, transactional_db, redis_server, smtp_sink, tmp
         # Seconds instead of minutes, so that the scenarios fit in a test run; the logic is the same.
         "SCAN_INTERVAL_SECONDS": "1",
         "OUTBOX_BACKOFF_BASE_SECONDS": "1",
+        # A claim left by a killed worker lapses in seconds (longer than EMAIL_TIMEOUT, so a live send keeps it).
+        "OUTBOX_SENDING_TIMEOUT": "15",
         "CONN_MAX_AGE": "0",
         "PYTHONUNBUFFERED": "1",
         "LOG_LEVEL": "INFO",
