@@ -288,7 +288,7 @@ def test_the_worker_survives_a_broker_restart(celery_processes, redis_server):
     time.sleep(min(REDIS_DOWN, 10))
     redis_server.start()
     restarted_at = timezone.now()
-    client = Celery("faults", broker=redis_server.url)
+    client = Celery("faults", broker=redis_server.url, set_as_current=False)  # never the suite's app
     client.send_task("apps.core.tasks.worker_heartbeat_task")
     try:
         wait_until(
