@@ -61,6 +61,9 @@ def working_time_between(schedule: Schedule, start: dt.datetime, end: dt.datetim
     """Working time from `start` to `end` (negative when `end` is earlier)."""
     _require_aware(start)
     _require_aware(end)
+    # In UTC: two datetimes of one zone compare by wall clock, so inside the repeated autumn hour the later
+    # instant (fold=1) would read as the earlier one.
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     if end < start:
         return -working_time_between(schedule, end, start)
     total = dt.timedelta(0)

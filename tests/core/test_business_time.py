@@ -72,6 +72,17 @@ def test_working_time_between_is_negative_backwards():
     assert bt.working_time_between(office(), berlin(2026, 11, 24, 12), berlin(2026, 11, 24, 10)) == -2 * H
 
 
+def test_working_time_between_two_instants_of_the_repeated_autumn_hour():
+    # 25 Oct 2026 in Berlin: 02:00–03:00 happens twice. 02:30 CEST (first pass) to 02:15 CET (second) is
+    # 45 real minutes, although the second reads earlier on the wall clock.
+    start = dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC).astimezone(BERLIN)
+    end = dt.datetime(2026, 10, 25, 1, 15, tzinfo=dt.UTC).astimezone(BERLIN)
+    assert (start.fold, end.fold, start.hour, end.hour) == (0, 1, 2, 2)
+    schedule = bt.always("Europe/Berlin")
+    assert bt.working_time_between(schedule, start, end) == dt.timedelta(minutes=45)
+    assert bt.working_time_between(schedule, end, start) == -dt.timedelta(minutes=45)
+
+
 def test_adding_working_days_keeps_the_time_of_day():
     # Thursday 11:00 + 5 working days, with Friday a holiday: next Friday 11:00.
     schedule = office(holidays={dt.date(2026, 11, 27)})
@@ -106,7 +117,7 @@ ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asi
 
 
 @st.composite
-def schedules(draw):
+def schedules(draw, zones=ZONES):
     weekly = []
     for _ in range(7):
         windows, cursor = [], 0
@@ -123,7 +134,7 @@ def schedules(draw):
         weekly[draw(st.integers(0, 6))] = ((draw(st.integers(0, 12)) * 60, 20 * 60),)
     base = dt.date(2026, 1, 1)
     holidays = frozenset(base + dt.timedelta(days=d) for d in draw(st.sets(st.integers(0, 400), max_size=40)))
-    return bt.Schedule(tz=ZoneInfo(draw(st.sampled_from(ZONES))), weekly=tuple(weekly), holidays=holidays)
+    return bt.Schedule(tz=ZoneInfo(draw(st.sampled_from(zones))), weekly=tuple(weekly), holidays=holidays)
 
 
 _YEAR_START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
@@ -153,6 +164,13 @@ def instants_for(schedule: bt.Schedule):
     return st.one_of(anywhere, near_change)
 
 
+def near_a_change(zone: str, minutes: int):
+    """Whole-minute instants within `minutes` of one of the zone's 2026 DST changes."""
+    return st.tuples(st.sampled_from(dst_changes_2026(zone)), st.integers(-minutes, minutes)).map(
+        lambda p: p[0] + dt.timedelta(minutes=p[1])
+    )
+
+
 @st.composite
 def schedule_and_instant(draw):
     schedule = draw(schedules())
@@ -170,7 +188,7 @@ def brute_force_is_working(schedule: bt.Schedule, instant: dt.datetime) -> bool:
 
 def brute_force_working_minutes(schedule: bt.Schedule, start: dt.datetime, end: dt.datetime) -> int:
     """The oracle: walk real minutes, ask the wall clock whether each is inside a window."""
-    count, t = 0, start
+    count, t, end = 0, start.astimezone(dt.UTC), end.astimezone(dt.UTC)  # real minutes, not wall-clock ones
     while t < end:
         local = t.astimezone(schedule.tz)
         minute = local.hour * 60 + local.minute
@@ -187,6 +205,28 @@ def test_working_time_between_matches_a_minute_by_minute_count(case, span):
     end = start + dt.timedelta(minutes=span)
     expected = brute_force_working_minutes(schedule, start, end)
     assert bt.working_time_between(schedule, start, end) == dt.timedelta(minutes=expected)
+
+
+@st.composite
+def local_instants_around_a_change(draw):
+    """A schedule (around the clock or random) in a zone with DST, and two instants within an hour of one of its
+    changes, given in that zone's local time as callers may: inside the repeated autumn hour the later instant
+    can read earlier on the wall clock (only `fold` tells them apart)."""
+    zone = draw(st.sampled_from([zone for zone in ZONES if dst_changes_2026(zone)]))
+    schedule = draw(st.one_of(st.just(bt.always(zone)), schedules(zones=[zone])))
+    first, second = draw(near_a_change(zone, 60)), draw(near_a_change(zone, 60))
+    return schedule, first.astimezone(schedule.tz), second.astimezone(schedule.tz)
+
+
+@settings(max_examples=200, deadline=None)
+@given(case=local_instants_around_a_change())
+def test_working_time_between_local_instants_around_a_change_matches_the_count(case):
+    schedule, first, second = case
+    # Ordered in real time: `<` between two datetimes of one zone compares their wall-clock readings.
+    start, end = (first, second) if first.astimezone(dt.UTC) <= second.astimezone(dt.UTC) else (second, first)
+    expected = dt.timedelta(minutes=brute_force_working_minutes(schedule, start, end))
+    assert bt.working_time_between(schedule, start, end) == expected
+    assert bt.working_time_between(schedule, end, start) == -expected
 
 
 @settings(max_examples=400, deadline=None)

@@ -206,7 +206,7 @@ def test_reassigning_keeps_the_clock_and_tells_the_new_owner(frozen, team, marke
 def test_the_warning_tells_the_owner_once(frozen, team, marketing_ops):
     SlaPolicyFactory()
     lead = handed_off(team, marketing_ops)
-    frozen.now = T0 + 3 * H
+    frozen.now = T0 + 3 * H + dt.timedelta(minutes=1)  # a level fires once its instant has passed
     assert services.sla_scan() == 1
     assert services.sla_scan() == 0
     assert [(m.to, m.subject) for m in outbox()] == [(["rita@example.com"], "SLA warning: 1 lead at risk")]
@@ -249,9 +249,9 @@ def test_escalation_after_breach_climbs_the_chain(frozen, team, marketing_ops):
     lead = handed_off(team, marketing_ops)
     frozen.now = T0 + 5 * H
     services.sla_scan()
-    frozen.now = T0 + 6 * H
+    frozen.now = T0 + 6 * H + dt.timedelta(minutes=1)  # a level fires once its instant has passed
     services.sla_scan()
-    frozen.now = T0 + 12 * H
+    frozen.now = T0 + 12 * H + dt.timedelta(minutes=1)
     services.sla_scan()
     assert [m.to for m in outbox()] == [["mgr@example.com"], ["vp@example.com"], ["salesops@example.com"]]
     kinds = [e.kind for e in open_clock(lead).events.all()]

@@ -12,6 +12,8 @@ class PolicyBriefSerializer(serializers.Serializer):
 
 
 class SlaClockSerializer(serializers.ModelSerializer):
+    """A clock with the terms it runs on (`target`, `unit`, `warn_at_percent`), fixed when it started."""
+
     policy = PolicyBriefSerializer(read_only=True)
     owner = UserBriefSerializer(source="lead.owner", read_only=True, allow_null=True)
 
@@ -24,6 +26,9 @@ class SlaClockSerializer(serializers.ModelSerializer):
             "policy",
             "stage",
             "state",
+            "target",
+            "unit",
+            "warn_at_percent",
             "started_at",
             "warn_at",
             "due_at",

@@ -22,6 +22,16 @@ GOVERNED_STAGES = [
 ]
 
 
+def deadline_passed(instant: dt.datetime, now: dt.datetime) -> bool:
+    """The one rule for every SLA instant (warning, due, escalation): it has passed only once `now` is later.
+
+    A lead that leaves its stage at the due instant itself has met it, and a scan at that same instant does
+    not breach it. The scan asks this of each level it may fire; its query reads the same rule as
+    `next_check_at < now`.
+    """
+    return now > instant
+
+
 class SlaPolicy(models.Model):
     """An agreement on how long a lead may wait in a stage, who is told when, and what happens at the end.
 
@@ -200,11 +210,13 @@ class SlaEscalation(models.Model):
 
 
 class SlaClock(models.Model):
-    """The time a lead has in one governed stage. Its policy, calendar and budget are fixed at start.
+    """The time a lead has in one governed stage. Its policy, calendar, terms and budget are fixed at start.
 
-    `budget` is the working time the target allows; pauses stop the count and a resume places the due
-    instant where the rest of the budget runs out. `next_check_at` is when the scan must next look at
-    the clock (the warning point, the due instant, or an escalation after breach); null when nothing is left.
+    `target`, `unit` and `warn_at_percent` are the policy's terms when the clock started: a later edit of the
+    policy changes new clocks only, and pages, API and e-mails show what this clock runs on. `budget` is the
+    working time the target allows; pauses stop the count and a resume places the due instant where the rest
+    of the budget runs out. `next_check_at` is when the scan must next look at the clock (the warning point,
+    the due instant, or an escalation after breach); null when nothing is left.
     """
 
     class State(models.TextChoices):
@@ -225,6 +237,9 @@ class SlaClock(models.Model):
         help_text="Empty: counted around the clock",
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    target = models.PositiveIntegerField(help_text="The policy's target when the clock started, in `unit`")
+    unit = models.CharField(max_length=10, choices=SlaPolicy.Unit.choices)
+    warn_at_percent = models.PositiveSmallIntegerField(help_text="The policy's warning point when the clock started")
     started_at = models.DateTimeField()
     budget = models.DurationField(help_text="Working time the target allows")
     used_before_pause = models.DurationField(default=dt.timedelta(0))
@@ -260,6 +275,22 @@ class SlaClock(models.Model):
     @property
     def is_open(self) -> bool:
         return self.stopped_at is None
+
+    @property
+    def target_text(self) -> str:
+        """What the clock runs on, as pages and e-mails say it: '4 working hours'."""
+        return f"{self.target} {self.get_unit_display()}"
+
+    def is_overdue(self, now: dt.datetime) -> bool:
+        """Whether the due instant has passed (`deadline_passed`), whatever the scan has seen so far.
+
+        A paused clock is judged at the instant its count stopped: paused in time, it cannot run out while
+        paused; paused after its due instant, it stays overdue.
+        """
+        if self.breached_at is not None:
+            return True
+        counted_to = self.paused_at if self.state == self.State.PAUSED and self.paused_at else now
+        return deadline_passed(self.due_at, counted_to)
 
     def schedule(self) -> business_time.Schedule:
         return self.calendar.schedule() if self.calendar_id else business_time.always()

@@ -43,18 +43,21 @@ class Countdown:
     """An open clock's time left as the pages show it, in working time, with its colour cue.
 
     `amber_below` is the working time from the warning to the due instant: the cue turns amber once less than
-    that is left. `tick_for` is how long the time left keeps falling from now (the rest of the current working
-    window; zero while paused or outside working hours), so that the page's ticker stops where counting stops.
+    that is left. `overdue` is the SLA's own rule (`SlaClock.is_overdue`): at the due instant itself the lead
+    is still in time, and after it the clock is over even while no working time passes (a night, a weekend).
+    `tick_for` is how long the time left keeps falling from now (the rest of the current working window; zero
+    while paused or outside working hours), so that the page's ticker stops where counting stops.
     """
 
     state: str
     left: dt.timedelta
     amber_below: dt.timedelta
     tick_for: dt.timedelta
+    overdue: bool
 
     @property
     def over(self) -> bool:
-        return self.left <= dt.timedelta(0)
+        return self.overdue
 
     @property
     def cue(self) -> str:
@@ -121,7 +124,13 @@ class _Schedules(dict):
         paused = clock.state == SlaClock.State.PAUSED
         tick_for = dt.timedelta(0) if paused else self.working_left_now(clock.calendar_id)
         amber_below = business_time.working_time_between(schedule, clock.warn_at, clock.due_at)
-        return Countdown(state=clock.state, left=left, amber_below=amber_below, tick_for=tick_for)
+        return Countdown(
+            state=clock.state,
+            left=left,
+            amber_below=amber_below,
+            tick_for=tick_for,
+            overdue=clock.is_overdue(self.now),
+        )
 
 
 def _window_left(schedule: business_time.Schedule, now: dt.datetime) -> dt.timedelta:
@@ -207,7 +216,8 @@ def team_attention_rows(*, user: User, now: dt.datetime) -> list[ClockRow]:
     clocks = list(
         clock_list(user=user)
         .filter(stopped_at__isnull=True)
-        .filter(Q(state=SlaClock.State.BREACHED) | Q(state=SlaClock.State.RUNNING, warn_at__lte=now))
+        # Past the warning instant as the scan reads it (`deadline_passed`): strictly before now.
+        .filter(Q(state=SlaClock.State.BREACHED) | Q(state=SlaClock.State.RUNNING, warn_at__lt=now))
     )
     schedules = _Schedules({clock.calendar_id for clock in clocks}, now)
     rows = [ClockRow(clock=clock, countdown=schedules.countdown(clock)) for clock in clocks]

@@ -18,6 +18,7 @@ from apps.core.services.batches import in_locked_batches
 from apps.core.services.outbox import OutgoingEmail, email_enqueue, email_enqueue_many
 from apps.core.services.records import as_application_error, validated_save
 from apps.sales_ops.models import SlaClock, SlaDigestSubscription, SlaEscalation, SlaEvent, SlaNotice, SlaPolicy
+from apps.sales_ops.models.sla import deadline_passed
 from apps.sales_ops.selectors.sla import calendar_schedules
 
 BREACH_REASON = "SLA breached"
@@ -52,7 +53,10 @@ def sla_on_lead_moved(*, lead: Lead, transition: LeadTransition) -> None:
 
 
 def sla_clock_start(*, lead: Lead, policy: SlaPolicy, at: dt.datetime, actor: User | None = None) -> SlaClock:
-    """A clock for the lead in its stage, with due and warning instants in the policy's business time."""
+    """A clock for the lead in its stage, with due and warning instants in the policy's business time.
+
+    The clock keeps the policy's terms as they are now (target, unit, warning point): it runs on them to the end.
+    """
     calendar, schedule = policy.schedule_for(lead)
     due = policy.due(schedule, at)
     budget = business_time.working_time_between(schedule, at, due)
@@ -62,6 +66,9 @@ def sla_clock_start(*, lead: Lead, policy: SlaPolicy, at: dt.datetime, actor: Us
         policy=policy,
         stage=lead.stage,
         calendar=calendar,
+        target=policy.target,
+        unit=policy.unit,
+        warn_at_percent=policy.warn_at_percent,
         started_at=at,
         counting_since=at,
         budget=budget,
@@ -77,8 +84,12 @@ def sla_clock_start(*, lead: Lead, policy: SlaPolicy, at: dt.datetime, actor: Us
 
 
 def _stop(clock: SlaClock, *, at: dt.datetime, actor: User | None) -> None:
-    """Met when the lead left its stage by the due instant (paused time not counted), else breached."""
-    met = clock.breached_at is None and (clock.state == SlaClock.State.PAUSED or at <= clock.due_at)
+    """Met when the lead left its stage by the due instant (paused time not counted), else breached.
+
+    The same rule as the scan's (`SlaClock.is_overdue`): a clock the scan has not reached yet is breached all
+    the same once its due instant has passed, and a pause counts only if it began by the due instant.
+    """
+    met = not clock.is_overdue(at)
     clock.state = SlaClock.State.MET if met else SlaClock.State.BREACHED
     if not met and clock.breached_at is None:
         clock.breached_at = clock.due_at
@@ -111,6 +122,13 @@ def sla_clock_pause(*, clock_id: int, reason: str, actor: User | None) -> SlaClo
         choices = ", ".join(f"'{r}'" for r in allowed) or "none: this policy's clocks cannot be paused"
         raise ApplicationError(f"Not a pause reason of this policy. Allowed: {choices}.", field="reason")
     now = timezone.now()
+    if clock.is_overdue(now):
+        # Breached whether or not the scan has noticed yet: a pause would hide the breach.
+        due = _local(clock.due_at, clock.schedule())
+        raise ApplicationError(
+            f"This clock was due {due} and is breached: a clock past its due instant cannot be paused.",
+            code="overdue",
+        )
     clock.used_before_pause += business_time.working_time_between(clock.schedule(), clock.counting_since, now)
     clock.state, clock.paused_at, clock.pause_reason, clock.next_check_at = SlaClock.State.PAUSED, now, reason, None
     clock.save(update_fields=["used_before_pause", "state", "paused_at", "pause_reason", "next_check_at"])
@@ -120,19 +138,24 @@ def sla_clock_pause(*, clock_id: int, reason: str, actor: User | None) -> SlaClo
 
 @transaction.atomic
 def sla_clock_resume(*, clock_id: int, actor: User | None) -> SlaClock:
-    """Count again: the due and warning instants move to where the rest of the budget runs out."""
+    """Count again: the due and warning instants move to where the rest of the budget runs out.
+
+    A clock paused after its due instant has no budget left: it keeps its due instant, and the next scan
+    records the breach.
+    """
     clock = SlaClock.objects.select_for_update(of=("self",)).select_related("policy", "lead__owner").get(pk=clock_id)
     if not _may_pause(actor, clock):
         raise ActionForbidden("Only the lead's owner, their managers or sales ops may resume its clock.")
     if clock.state != SlaClock.State.PAUSED:
         raise ApplicationError(f"Only a paused clock can be resumed; this one is {clock.state}.", code="illegal_move")
     now, schedule = timezone.now(), clock.schedule()
-    remaining = clock.budget - clock.used_before_pause
-    warn_budget = clock.budget * clock.policy.warn_at_percent / 100
-    clock.due_at = business_time.add_working_time(schedule, now, remaining)
-    clock.warn_at = business_time.add_working_time(
-        schedule, now, max(warn_budget - clock.used_before_pause, dt.timedelta(0))
-    )
+    if not clock.is_overdue(now):
+        remaining = max(clock.budget - clock.used_before_pause, dt.timedelta(0))
+        warn_budget = clock.budget * clock.warn_at_percent / 100
+        clock.due_at = business_time.add_working_time(schedule, now, remaining)
+        clock.warn_at = business_time.add_working_time(
+            schedule, now, max(warn_budget - clock.used_before_pause, dt.timedelta(0))
+        )
     clock.state, clock.counting_since, clock.paused_at, clock.pause_reason = SlaClock.State.RUNNING, now, None, ""
     clock.next_check_at = _next_check(clock, schedule, _ladder(clock.policy))
     clock.save()
@@ -153,10 +176,13 @@ def sla_scan(*, now: dt.datetime | None = None, batch_size: int = 500) -> int:
     same transaction that writes its notices (unique per clock, level and recipient); `sla_alerts_send`
     then turns the notices into e-mails, once each. The query count depends on the batch, not on how many
     clocks run. Returns the number of clocks handled.
+
+    A level fires once its instant has passed (`deadline_passed`: strictly before `now`), never at the
+    instant itself, so that a scan and an accept at the due instant agree that the lead was in time.
     """
     now = now or timezone.now()
     due = (
-        SlaClock.objects.filter(next_check_at__lte=now)
+        SlaClock.objects.filter(next_check_at__lt=now)  # `deadline_passed(next_check_at, now)`, in SQL
         .select_related("policy", "lead__owner__manager__manager", "lead__account", "lead__contact")
         .order_by("next_check_at")
     )
@@ -194,7 +220,7 @@ class _ScanBatch:
         levels = _levels(clock, schedule, ladder)
         done = set(clock.levels_done)
         for at, key in levels:
-            if key in done or at > self.now:
+            if key in done or not deadline_passed(at, self.now):
                 continue
             done.add(key)
             self.events.append(
@@ -444,7 +470,7 @@ def _alert_row(clock: SlaClock, now: dt.datetime, schedule) -> dict:
         "account": lead.account.name,
         "owner": str(lead.owner) if lead.owner else "nobody",
         "stage": lead.get_stage_display(),
-        "policy": clock.policy.name,
+        "policy": f"{clock.policy.name}: {clock.target_text}",
         "due_at": clock.due_at,
         # Written here, in the calendar's zone: a template would show it in the server's.
         "due": _local(clock.due_at, schedule),
@@ -526,7 +552,7 @@ def sla_digest_send(*, day: dt.date) -> int:
 def sla_policy_save(*, policy: SlaPolicy | None = None, data: dict, escalations: list[dict] | None = None) -> SlaPolicy:
     """Create or change a policy and (when given) replace its ladder; any invalid part refuses the whole.
 
-    Clocks already running keep the due instants they started with: only new clocks use the change.
+    Clocks already running keep the terms and due instants they started with: only new clocks use the change.
     """
     policy = policy or SlaPolicy()
     for name, value in data.items():
