@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from apps.core.api.serializers import UserBriefSerializer
+from apps.core.api.serializers import UserBriefSerializer, UserWrittenByIdField
 from apps.core.models import User
 from apps.marketing_ops.models import BudgetEnvelope, Campaign, CampaignStatus, SpendEntry, SpendKind
 
@@ -40,7 +40,7 @@ class CampaignSerializer(serializers.ModelSerializer):
     """A campaign as marketing ops read and write it. `planned_amount` is drawn from `envelope` on create;
     later the plan moves only through the `plan/` and `transfer/` actions, the status through `move/`."""
 
-    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    owner = UserWrittenByIdField(queryset=User.objects.filter(is_active=True))
     fiscal_quarter = serializers.CharField(max_length=7, required=False)
     planned_amount = serializers.DecimalField(**MONEY, min_value=0, required=False)
 
@@ -48,11 +48,6 @@ class CampaignSerializer(serializers.ModelSerializer):
         model = Campaign
         fields = [*DESCRIPTIVE_FIELDS, *BUDGET_FIELDS]
         read_only_fields = ["id", "status"]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["owner"] = UserBriefSerializer(instance.owner).data
-        return data
 
 
 class AmountReasonSerializer(serializers.Serializer):
