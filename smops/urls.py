@@ -8,6 +8,7 @@ from apps.core.api.views import healthz
 
 admin.site.site_header = "smops — ops workbench"
 admin.site.site_title = "smops admin"
+handler404 = "apps.core.api.errors.not_found"
 
 urlpatterns = [
     path("", include("apps.core.urls")),

@@ -3,6 +3,7 @@
 import django_filters as filters
 from django import forms
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema_field
 
 from apps.core.models import Account, Contact, Lead, Opportunity
 from apps.core.models.customers import LeadSource, LeadStage, OpportunityStage, Segment
@@ -20,6 +21,7 @@ class FilterBackend(DjangoFilterBackend):
         return super().filter_queryset(request, queryset, view)
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(filters.NumberFilter):
     """A record id: a whole number that a 64-bit key can hold, or the request is a 400 naming the filter."""
 

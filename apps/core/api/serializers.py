@@ -19,6 +19,16 @@ class UserBriefSerializer(serializers.Serializer):
         return full_name(user.first_name, user.last_name) or user.username
 
 
+class UserWrittenByIdField(serializers.PrimaryKeyRelatedField):
+    """A user given by id and read back as their brief (`UserBriefSerializer`); the schema says both."""
+
+    def use_pk_only_optimization(self):
+        return False
+
+    def to_representation(self, user):
+        return UserBriefSerializer(user).data
+
+
 class AccountBriefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()

@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from apps.core.api.fields import AmountField
-from apps.core.api.serializers import UserBriefSerializer
+from apps.core.api.serializers import UserBriefSerializer, UserWrittenByIdField
 from apps.core.models import User
 from apps.core.services.records import too_long_message
 from apps.marketing_ops.models import BudgetEnvelope, Campaign, CampaignStatus, SpendEntry, SpendKind
@@ -44,7 +44,7 @@ class CampaignSerializer(serializers.ModelSerializer):
     """A campaign as marketing ops read and write it. `planned_amount` is drawn from `envelope` on create;
     later the plan moves only through the `plan/` and `transfer/` actions, the status through `move/`."""
 
-    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    owner = UserWrittenByIdField(queryset=User.objects.filter(is_active=True))
     fiscal_quarter = serializers.CharField(max_length=7, required=False)
     planned_amount = AmountField(**MONEY, min_value=0, required=False)
 
@@ -52,11 +52,6 @@ class CampaignSerializer(serializers.ModelSerializer):
         model = Campaign
         fields = [*DESCRIPTIVE_FIELDS, *BUDGET_FIELDS]
         read_only_fields = ["id", "status"]
-
-    def to_representation(self, instance):
-        data = super().to_representation(instance)
-        data["owner"] = UserBriefSerializer(instance.owner).data
-        return data
 
 
 class AmountReasonSerializer(serializers.Serializer):
@@ -144,3 +139,68 @@ class EnvelopeSerializer(serializers.ModelSerializer):
 
 class EnvelopeTransferSerializer(AmountReasonSerializer):
     to_envelope = serializers.PrimaryKeyRelatedField(queryset=BudgetEnvelope.objects.all())
+
+
+# --- what `budget/` and `roi/` answer (read-only shapes, for the schema) ---------------------------------------
+
+
+def _amount(**kwargs) -> serializers.DecimalField:
+    """An amount in the company currency, to the cent, as a string."""
+    return serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True, **kwargs)
+
+
+def _percent(**kwargs) -> serializers.DecimalField:
+    """A percentage to a tenth, as a string."""
+    return serializers.DecimalField(max_digits=20, decimal_places=1, read_only=True, **kwargs)
+
+
+class CampaignThresholdsSerializer(serializers.Serializer):
+    warn_at_percent = serializers.IntegerField()
+    over_at_percent = serializers.IntegerField()
+    projected_over_percent = serializers.IntegerField()
+
+
+class CampaignBudgetSerializer(serializers.Serializer):
+    campaign = serializers.IntegerField()
+    name = serializers.CharField()
+    planned = _amount()
+    committed = _amount(help_text="Purchase orders not yet settled by invoices")
+    actual = _amount(help_text="Invoices less credit notes")
+    available = _amount()
+    projected = _amount()
+    burn_rate_per_day = _amount(allow_null=True, help_text="Null before the start")
+    used_percent = _percent(allow_null=True, help_text="Null without a plan")
+    days_elapsed = serializers.IntegerField()
+    days_left = serializers.IntegerField()
+    status = serializers.CharField(help_text="on_track, at_risk or over")
+    currency = serializers.CharField()
+    thresholds = CampaignThresholdsSerializer()
+
+
+class SourcedInfluencedCountSerializer(serializers.Serializer):
+    sourced = serializers.IntegerField(help_text="First touch")
+    influenced = serializers.IntegerField(help_text="Any touch")
+
+
+class SourcedInfluencedAmountSerializer(serializers.Serializer):
+    sourced = _amount(help_text="First touch")
+    influenced = _amount(help_text="Any touch")
+
+
+class CampaignRoiSerializer(serializers.Serializer):
+    campaign = serializers.IntegerField()
+    name = serializers.CharField()
+    actual = _amount()
+    leads = SourcedInfluencedCountSerializer()
+    mqls = SourcedInfluencedCountSerializer()
+    opportunities = SourcedInfluencedCountSerializer()
+    won = SourcedInfluencedAmountSerializer()
+    cost_per_lead = _amount(allow_null=True)
+    cost_per_mql = _amount(allow_null=True)
+    cost_per_opportunity = _amount(allow_null=True)
+    roi_percent = _percent(allow_null=True)
+    roi_influenced_percent = _percent(allow_null=True)
+    currency = serializers.CharField()
+    missing_rates = serializers.ListField(
+        child=serializers.CharField(), help_text="Currencies and days without an exchange rate, left out of the sums"
+    )

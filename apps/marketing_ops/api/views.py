@@ -79,7 +79,7 @@ class CampaignViewSet(
     def _shown(self, campaign: Campaign) -> dict:
         return serializers.CampaignSerializer(self.get_queryset().get(pk=campaign.pk)).data
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses=serializers.CampaignBudgetSerializer)
     @action(detail=True, methods=["get"])
     def budget(self, request, pk=None):
         """Planned, committed (unsettled), actual, available, % used, burn rate, projection and status, today."""
@@ -92,7 +92,7 @@ class CampaignViewSet(
         }
         return Response({"campaign": campaign.pk, "name": campaign.name, **figures.shown(), "thresholds": thresholds})
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses=serializers.CampaignRoiSerializer)
     @action(detail=True, methods=["get"])
     def roi(self, request, pk=None):
         """What the campaign bought: leads, MQLs, opportunities, won amount (sourced and influenced), cost per, ROI."""
