@@ -1,6 +1,8 @@
 """Read paths of core: who sees what, and the list querysets the API, admin and pages share."""
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from knox.models import AuthToken
 
 from apps.core.models import Account, Contact, Lead, Opportunity, Role, User
 from apps.core.models.customers import CLOSED_STAGES, LeadStage
@@ -116,3 +118,11 @@ def home_summary(*, user: User) -> dict:
             .order_by("last_name", "username")
         )
     return summary
+
+
+def api_token_list(*, user: User):
+    """Live API tokens `user` may see and revoke: their own, or everyone's for those who manage tokens."""
+    tokens = AuthToken.objects.select_related("user").filter(Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()))
+    if not user.has_perm("knox.view_authtoken"):
+        tokens = tokens.filter(user=user)
+    return tokens.order_by("-created")
