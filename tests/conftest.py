@@ -2,6 +2,8 @@
 
 import pytest
 from django.db import connection
+from django.http import HttpRequest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from apps.core.factories import UserFactory
@@ -15,9 +17,25 @@ def _fast_and_local(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Throttles count per minute: a test that calls the API often must not turn red because it ran fast.
+    # tests/core/test_auth.py lowers them again to prove the throttles answer 429.
+    lifted = dict.fromkeys(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "100000/minute")
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": lifted}
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = False
+
+
+class SigningInClient(Client):
+    """Django's test client, whose login() passes a request to authenticate() as django-axes requires."""
+
+    def login(self, **credentials):
+        return super().login(request=HttpRequest(), **credentials)
+
+
+@pytest.fixture
+def client():
+    return SigningInClient()
 
 
 @pytest.fixture
