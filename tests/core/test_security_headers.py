@@ -10,7 +10,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = ROOT / "templates"
-INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+# A script element that runs inline code: neither loaded from a file nor JSON data (json_script).
+INLINE_SCRIPT = re.compile(r'<script(?![^>]*\b(?:src=|type="application/json"))[^>]*>', re.IGNORECASE)
 INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
 
 
@@ -50,6 +51,13 @@ def test_the_docs_start_up_script_is_served_as_a_file(admin_client):
     assert answer.status_code == 200
     assert answer["Content-Type"].startswith("application/javascript")
     assert "SwaggerUIBundle" in answer.content.decode()
+
+
+def test_the_periodic_task_form_runs_its_script_from_a_file(admin_client):
+    page = admin_client.get("/admin/django_celery_beat/periodictask/add/").content.decode()
+
+    assert "smops/periodic_task_form.js" in page
+    assert not INLINE_SCRIPT.search(page)
 
 
 @pytest.fixture
