@@ -108,6 +108,8 @@ def test_failures_are_counted_in_the_database_across_paths(client, rep):
 
 @pytest.fixture
 def rates(settings):
+    """Throttles on (tests/conftest.py switches them off), at the rates given."""
+
     def set_rates(**scopes):
         settings.REST_FRAMEWORK = {
             **settings.REST_FRAMEWORK,

@@ -60,6 +60,12 @@ def test_the_periodic_task_form_runs_its_script_from_a_file(admin_client):
     assert not INLINE_SCRIPT.search(page)
 
 
+def test_the_export_page_attaches_its_select_all_toggle_from_a_file(admin_client):
+    page = admin_client.get("/admin/core/account/export/").content.decode()
+
+    assert "smops/export_toggle.js" in page
+
+
 @pytest.fixture
 def docs_closed(settings):
     settings.API_DOCS_PUBLIC = False
