@@ -137,11 +137,7 @@ OTP_TOTP_ISSUER = "smops"
 
 # --- cache: throttles and anything else cached, shared by every process --------------------------------------
 # The database cache needs its table: `manage.py migrate` creates it (apps.core, post_migrate).
-CACHES = {
-    "default": env.cache(
-        "CACHE_URL", default="dbcache://smops_cache"
-    )
-}
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://smops_cache")}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
@@ -290,8 +286,8 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-# No inline script anywhere: every script is a static file of ours (the API docs page gets a nonce for the one
-# inline block drf-spectacular renders). Styles may be inline (`style=` attributes in the templates).
+# No inline script anywhere: every script is a static file (the portal's under smops/static/smops/, Swagger UI's
+# from the sidecar, its start-up script a second request to /api/docs/). Styles may be inline (`style=`).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
