@@ -22,7 +22,9 @@ def lockout_response(request, original_response=None, credentials=None):
     message = lockout_message(get_client_username(request, credentials), minutes)
     headers = {"Retry-After": str(int(cool_off.total_seconds()))} if cool_off else {}
     if request.path.startswith("/api/"):
-        response = JsonResponse({"detail": message, "code": "locked_out"}, status=STATUS)
+        response = JsonResponse(
+            {"detail": message, "code": "locked_out"}, status=STATUS, json_dumps_params={"ensure_ascii": False}
+        )
     else:
         response = render(request, "registration/locked_out.html", {"message": message}, status=STATUS)
     for name, value in headers.items():
