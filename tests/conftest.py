@@ -22,6 +22,9 @@ def _fast_and_local(settings, tmp_path):
     # apps/core/api/throttles.py); tests/core/test_auth.py sets rates again to prove they answer 429.
     off = dict.fromkeys(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": off}
+    # Tests move the clock by hours and days under a signed-in client: sessions last as long as Django's default
+    # here. tests/core/test_auth.py puts the idle timeout back to prove a session ends.
+    settings.SESSION_COOKIE_AGE = 14 * 24 * 60 * 60
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = False

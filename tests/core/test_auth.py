@@ -15,6 +15,7 @@ from knox.models import AuthToken
 
 from apps.core.factories import DEFAULT_PASSWORD as PASSWORD
 from apps.core.services.tokens import api_token_create
+from smops import settings as smops_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMIT = 3
@@ -301,7 +302,13 @@ def test_the_admin_cannot_mint_a_token(admin_client):
 # --- sessions --------------------------------------------------------------------------------------
 
 
+def test_the_session_lifetime_is_the_idle_timeout_renewed_by_every_request():
+    assert smops_settings.SESSION_COOKIE_AGE == smops_settings.SESSION_IDLE_TIMEOUT
+    assert smops_settings.SESSION_SAVE_EVERY_REQUEST is True
+
+
 def test_a_session_ends_after_the_idle_timeout_but_not_while_in_use(client, rep, settings):
+    settings.SESSION_COOKIE_AGE = settings.SESSION_IDLE_TIMEOUT  # as configured (tests/conftest.py lifts it)
     idle = timedelta(seconds=settings.SESSION_IDLE_TIMEOUT)
     with time_machine.travel(T0, tick=False):
         client.force_login(rep)
