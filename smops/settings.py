@@ -1,5 +1,6 @@
 """smops settings: one module, driven by the environment (see README "Configuration")."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -27,13 +28,17 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "simple_history",
     "import_export",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "apps.core",
     "apps.sales_ops",
     "apps.marketing_ops",
@@ -47,19 +52,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout noted during the request into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "smops.urls"
 WSGI_APPLICATION = "smops.wsgi.application"
 AUTH_USER_MODEL = "core.User"
 # Model permissions from the role groups, and the object rules of apps/core/permissions.py.
-AUTHENTICATION_BACKENDS = [
-    "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
-]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -102,6 +107,41 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- sign-in: lockout, sessions, two-factor ----------------------------------------------------------
+# django-axes first: it refuses a locked-out (username, address) before any password is checked, on every path
+# that calls authenticate() with the request (portal login, admin login, POST /api/v1/auth/token/).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    # Who may do what: the named rules of apps/core/permissions.py answer user.has_perm(name, obj).
+    "rules.permissions.ObjectPermissionBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Attempts are rows in the database (axes' default handler), so every web process sees the same count.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+# Username and address together: a stranger guessing one person's password is stopped, but cannot lock the
+# real person out from elsewhere by failing on purpose. Guessing many names from one address is slowed by the
+# token endpoint's throttle and stopped name by name here.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A try during the lockout does not restart it, so "try again in 15 minutes" stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "apps.core.lockout.lockout_response"
+AXES_VERBOSE = False
+
+# A session ends after this many seconds without a request: each request pushes the expiry forward.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=60 * 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
+SESSION_SAVE_EVERY_REQUEST = True
+
+# TOTP for staff on the admin (django-otp): enrol devices under Admin → TOTP devices first, then turn it on.
+ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=False)
+OTP_TOTP_ISSUER = "smops"
+
+# --- cache: throttles and anything else cached, shared by every process --------------------------------------
+# The database cache needs its table: `manage.py migrate` creates it (apps.core, post_migrate).
+CACHES = {"default": env.cache("CACHE_URL", default="dbcache://smops_cache")}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
@@ -213,7 +253,7 @@ WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=3 * 60)
 REST_FRAMEWORK = {
     # Token first, so that an anonymous API call is a 401 with a WWW-Authenticate header, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -228,8 +268,23 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_THROTTLE_RATES": {"auth": "20/minute"},
+    # Counted in the shared cache above. `auth` is the token endpoint's own scope, counted per address.
+    "DEFAULT_THROTTLE_CLASSES": ["apps.core.api.throttles.AnonThrottle", "apps.core.api.throttles.UserThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_THROTTLE_ANON", default="60/minute"),
+        "user": env("API_THROTTLE_USER", default="1200/minute"),
+        "auth": env("API_THROTTLE_AUTH", default="20/minute"),
+    },
 }
+# API tokens (django-rest-knox): several per user, stored as digests only, ending after this many days.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+# The schema and the interactive docs ask for a sign-in in production unless this opens them.
+API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=DEBUG)
 # No request of ours nests deeper than a few levels; a deeper body is refused before it reaches a serializer.
 API_MAX_JSON_DEPTH = 32
 SPECTACULAR_SETTINGS = {
@@ -269,6 +324,22 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# No inline script anywhere: every script is a static file (the portal's under smops/static/smops/, Swagger UI's
+# from the sidecar, its start-up script a second request to /api/docs/). Styles may be inline (`style=`).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Every uploaded file: size and type checked by content (apps/core/files.py); a larger body is refused unread
 # (apps/core/uploads.py).

@@ -1,10 +1,16 @@
 """Top-level routes: portal pages, the admin, the API with its schema and docs, and /healthz/."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django_otp.admin import OTPAdminSite
 
+from apps.core.api.docs import SchemaApi, docs_page
 from apps.core.api.views import healthz
+
+if settings.ADMIN_REQUIRE_2FA:
+    # django-otp's documented switch: the admin's login asks for a TOTP code and every page a verified device.
+    admin.site.__class__ = OTPAdminSite
 
 admin.site.site_header = "smops — ops workbench"
 admin.site.site_title = "smops admin"
@@ -19,7 +25,7 @@ urlpatterns = [
     path("api/v1/sla/", include("apps.sales_ops.api.urls")),
     path("api/v1/deal-desk/", include("apps.sales_ops.api.deal_desk_urls")),
     path("api/v1/", include("apps.marketing_ops.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/schema/", SchemaApi.as_view(), name="schema"),
+    path("api/docs/", docs_page, name="api-docs"),
     path("healthz/", healthz, name="healthz"),
 ]

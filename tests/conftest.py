@@ -2,6 +2,8 @@
 
 import pytest
 from django.db import connection
+from django.http import HttpRequest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from apps.core.factories import UserFactory
@@ -15,9 +17,29 @@ def _fast_and_local(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Throttles count per minute: a test that calls the API often must not turn red because it ran fast, nor
+    # count their cache reads among its queries. A rate of None switches a throttle off (read per request, see
+    # apps/core/api/throttles.py); tests/core/test_auth.py sets rates again to prove they answer 429.
+    off = dict.fromkeys(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"])
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": off}
+    # Tests move the clock by hours and days under a signed-in client: sessions last as long as Django's default
+    # here. tests/core/test_auth.py puts the idle timeout back to prove a session ends.
+    settings.SESSION_COOKIE_AGE = 14 * 24 * 60 * 60
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = False
+
+
+class SigningInClient(Client):
+    """Django's test client, whose login() passes a request to authenticate() as django-axes requires."""
+
+    def login(self, **credentials):
+        return super().login(request=HttpRequest(), **credentials)
+
+
+@pytest.fixture
+def client():
+    return SigningInClient()
 
 
 @pytest.fixture

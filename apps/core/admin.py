@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
 
 from apps.core.admin_utils import ReadOnlyAdmin, ReadOnlyInline, WorkbenchAdmin
@@ -24,7 +25,7 @@ from apps.core.models import (
     WorkingHours,
 )
 from apps.core.permissions import assignable_roles
-from apps.core.services import customers, leads, outbox
+from apps.core.services import customers, leads, outbox, tokens
 
 
 @admin.register(User)
@@ -273,3 +274,32 @@ class ExchangeRateAdmin(WorkbenchAdmin):
     list_filter = ["currency"]
     search_fields = ["currency"]
     date_hierarchy = "valid_on"
+
+
+# knox registers an admin that can mint tokens for anyone; ours only lists and revokes them.
+admin.site.unregister(AuthToken)
+
+
+@admin.register(AuthToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Live and expired API tokens; revoking (deleting) one goes through the token service."""
+
+    list_display = ["token_key", "user", "created", "expiry"]
+    search_fields = ["token_key", "user__username"]
+    list_filter = [("expiry", admin.DateFieldListFilter)]
+    list_select_related = ["user"]
+    fields = readonly_fields = ["token_key", "user", "created", "expiry"]
+    date_hierarchy = "created"
+
+    def has_add_permission(self, request):
+        return False  # a token is issued to the person signing in (POST /api/v1/auth/token/), never minted here
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        tokens.api_token_revoke(token=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for token in queryset:
+            tokens.api_token_revoke(token=token, actor=request.user)

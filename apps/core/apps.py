@@ -12,11 +12,16 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from apps.core import permissions  # noqa: F401  (registers the rules behind user.has_perm)
+        from apps.core import (
+            permissions,  # noqa: F401  (registers the rules behind user.has_perm)
+            receivers,
+        )
         from apps.core.roles import roles_sync
 
         # Permissions exist only after migrate has run, so the role groups are brought in step then.
         post_migrate.connect(roles_sync, sender=self)
+        # The database cache's table is not a model: created here, every `migrate` (tests' included) has it.
+        post_migrate.connect(receivers.cache_table_create, sender=self)
         checks.register(_company_currency_check)
 
 

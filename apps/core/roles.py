@@ -21,6 +21,9 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "core.workinghours": ALL,
         "core.holiday": ALL,
         "core.user": ("view", "change"),
+        # Those who manage the people manage their way in: API tokens and sign-in lockouts (deleting one unlocks).
+        "knox.authtoken": ("view", "delete"),
+        "axes.accessattempt": ("view", "delete"),
         "core.emailmessage": ("view", "change"),
         "core.exchangerate": ("view",),
         "django_celery_beat.periodictask": ("view", "change"),

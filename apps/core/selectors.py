@@ -3,6 +3,8 @@
 import datetime as dt
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from knox.models import AuthToken
 
 from apps.core.models import Account, Contact, Lead, Opportunity, User, WorkerHeartbeat
 from apps.core.models.customers import CLOSED_STAGES, LeadStage
@@ -100,3 +102,11 @@ def worker_health(*, now: dt.datetime, process_started_at: dt.datetime, max_age:
         seen = f"{last.worker} at {last.seen_at:%Y-%m-%dT%H:%M:%SZ}"
         return False, f"not heard from for {int(age.total_seconds())} s (last: {seen}); is a worker (and beat) running?"
     return True, "ok"
+
+
+def api_token_list(*, user: User):
+    """Live API tokens `user` may see and revoke: their own, or everyone's for those who manage tokens."""
+    tokens = AuthToken.objects.select_related("user").filter(Q(expiry__isnull=True) | Q(expiry__gt=timezone.now()))
+    if not user.has_perm("knox.view_authtoken"):
+        tokens = tokens.filter(user=user)
+    return tokens.order_by("-created")
