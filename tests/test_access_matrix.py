@@ -23,6 +23,7 @@ from drf_spectacular.generators import SchemaGenerator
 from apps.core.factories import AccountFactory, ContactFactory, LeadFactory, OpportunityFactory, UserFactory
 from apps.core.models import LeadStage, Role
 from apps.core.services import leads
+from apps.core.services.tokens import api_token_create
 from apps.marketing_ops.factories import CampaignFactory, EnvelopeFactory
 from apps.marketing_ops.models import SpendEntry
 from apps.sales_ops.factories import ApprovalRuleFactory, SlaPolicyFactory
@@ -59,6 +60,7 @@ RULES = {
     "deal requester": "o44 344 334 444 334",  # only the rep who opened it
     "deal decide": "344 o44 334 444 334",  # the approvers of the current step (here: the requester's manager)
     "own delegation": "o44 444 444 444 444",  # only the approver who gave it
+    "own token": "o44 444 oo4 444 oo4",  # its owner; sales ops and admins manage everyone's
 }
 
 API = "/api/v1/"
@@ -75,6 +77,9 @@ ROUTES = {
     "PUT /api/v1/contacts/{id}/": ("contact", "ops write any"),
     "PATCH /api/v1/contacts/{id}/": ("contact", "ops write any"),
     "POST /api/v1/auth/token/": (None, "everyone"),
+    "POST /api/v1/auth/logout/": (None, "everyone"),
+    "GET /api/v1/auth/tokens/": (None, "everyone"),
+    "DELETE /api/v1/auth/tokens/{key}/": ("token", "own token"),
     "GET /api/v1/leads/": (None, "everyone"),
     "POST /api/v1/leads/": (None, "ops write"),
     "GET /api/v1/leads/{id}/": ("lead", "read owned"),
@@ -295,6 +300,7 @@ def world(db, settings, tmp_path):
             "opportunity": opportunity.pk,
             "deal": deal.pk,
             "attachment": attachment.pk,
+            "token": api_token_create(user=owner)[0].token_key,
             "delegation": ApprovalDelegation.objects.create(
                 approver=owner, delegate=users["sales_ops"], starts_on=today, ends_on=today + dt.timedelta(days=3)
             ).pk,
@@ -324,7 +330,7 @@ def world(db, settings, tmp_path):
 def _url(route: str, pk) -> str:
     method, _, target = route.partition(" ")
     if target.startswith("/"):
-        return target.replace("{id}", str(pk))
+        return re.sub(r"\{\w+\}", str(pk), target)
     pattern = PORTAL[target]
     url = "/" + re.sub(r"<int:\w+>", str(pk), pattern)
     return re.sub(r"<\w+>", "x", url)
