@@ -1,1 +1,0 @@
-"""Sales ops reads: SLA lists and compliance (`sla`), deal desk inboxes and reports (`deal_desk`)."""
