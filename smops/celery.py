@@ -1,4 +1,5 @@
-"""The Celery application: configured from Django settings (namespace CELERY), tasks found in each app."""
+"""The Celery application: configured from Django settings (namespace CELERY), tasks found in each app
+and each of its capabilities."""
 
 import logging
 import os
@@ -11,6 +12,16 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smops.settings")
 app = Celery("smops")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+def _capability_packages() -> list[str]:
+    """Each ops app keeps its tasks in its capability folders (`apps/sales_ops/sla/tasks.py` …)."""
+    from django.apps import apps
+
+    return [f"{app.name}.{name}" for app in apps.get_app_configs() for name in getattr(app, "capabilities", ())]
+
+
+app.autodiscover_tasks(_capability_packages)
 
 
 @worker_ready.connect

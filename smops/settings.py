@@ -243,7 +243,7 @@ CELERY_BEAT_SCHEDULE = {
     "deal-desk-scan": {"task": "apps.sales_ops.tasks.deal_desk_scan_task", "schedule": SCAN_INTERVAL_SECONDS},
     "worker-heartbeat": {"task": "apps.core.tasks.worker_heartbeat_task", "schedule": SCAN_INTERVAL_SECONDS},
     "sla-digest": {"task": "apps.sales_ops.tasks.sla_digest_task", "schedule": crontab(hour=6, minute=30)},
-    "budget-watch": {"task": "apps.marketing_ops.tasks.budget_watch_task", "schedule": crontab(minute=5)},
+    "budget-watch": {"task": "apps.marketing_ops.budgets.tasks.budget_watch_task", "schedule": crontab(minute=5)},
 }
 
 # /healthz/ answers 503 naming the worker when no worker has run the heartbeat for this long (seconds).
@@ -301,10 +301,10 @@ SPECTACULAR_SETTINGS = {
         "OpportunityStageEnum": "apps.core.models.customers.OpportunityStage",
         "SlaGovernedStageEnum": "apps.sales_ops.models.GOVERNED_STAGES",
         "LeadSourceEnum": "apps.core.models.customers.LeadSource",
-        "SpendSourceEnum": "apps.marketing_ops.models.SpendEntry.Source",
+        "SpendSourceEnum": "apps.marketing_ops.budgets.models.SpendEntry.Source",
         # Statuses and kinds of the deal desk and campaigns share field names with each other.
         "DealRequestStatusEnum": "apps.sales_ops.models.DealRequest.Status",
-        "CampaignStatusEnum": "apps.marketing_ops.models.CampaignStatus",
+        "CampaignStatusEnum": "apps.marketing_ops.budgets.models.CampaignStatus",
         "DealStepStatusEnum": "apps.sales_ops.models.DealApprovalStep.Status",
         "DealStepModeEnum": "apps.sales_ops.models.ApprovalRule.Mode",
         "DealApproverKindEnum": "apps.sales_ops.models.RuleApprover.Kind",

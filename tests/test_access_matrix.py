@@ -24,11 +24,11 @@ from apps.core.factories import AccountFactory, ContactFactory, LeadFactory, Opp
 from apps.core.models import LeadStage, Role
 from apps.core.services import leads
 from apps.core.services.tokens import api_token_create
-from apps.marketing_ops.factories import CampaignFactory, EnvelopeFactory
-from apps.marketing_ops.models import SpendEntry
+from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
+from apps.marketing_ops.budgets.models import SpendEntry
+from apps.sales_ops.deal_desk import services as deal_desk
 from apps.sales_ops.factories import ApprovalRuleFactory, SlaPolicyFactory
 from apps.sales_ops.models import ApprovalDelegation, SlaClock
-from apps.sales_ops.services import deal_desk
 
 ROLES = ("rep", "manager", "sales_ops", "marketing_ops", "admin")
 MISSING = 999_999_999

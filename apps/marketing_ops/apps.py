@@ -6,10 +6,11 @@ from django.apps import AppConfig
 class MarketingOpsConfig(AppConfig):
     name = "apps.marketing_ops"
     label = "marketing_ops"
+    capabilities = ("budgets",)
     verbose_name = "Marketing ops: campaign budgets"
 
     def seed_demo(self) -> str:
         """Called by `manage.py seed_demo`: teams, envelopes, campaigns with spend, touches and rates."""
-        from apps.marketing_ops.demo import budget_demo_seed
+        from apps.marketing_ops.budgets.demo import budget_demo_seed
 
         return budget_demo_seed()

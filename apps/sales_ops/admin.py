@@ -14,6 +14,7 @@ from django.utils.safestring import mark_safe
 
 from apps.core.admin_utils import NoWritesMixin, ReadOnlyAdmin, ReadOnlyInline, WorkbenchAdmin
 from apps.core.models.customers import Segment
+from apps.sales_ops.deal_desk.selectors import STEP_DETAIL
 from apps.sales_ops.models import (
     ApprovalDelegation,
     ApprovalRule,
@@ -32,7 +33,6 @@ from apps.sales_ops.models import (
     SlaNotice,
     SlaPolicy,
 )
-from apps.sales_ops.selectors.deal_desk import STEP_DETAIL
 
 
 class SlaEscalationInline(admin.TabularInline):

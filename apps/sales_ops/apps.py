@@ -6,6 +6,7 @@ from django.apps import AppConfig
 class SalesOpsConfig(AppConfig):
     name = "apps.sales_ops"
     label = "sales_ops"
+    capabilities = ("sla", "deal_desk")
     verbose_name = "Sales ops: lead SLAs"
 
     def ready(self):
@@ -21,6 +22,6 @@ class SalesOpsConfig(AppConfig):
 
 
 def _start_or_stop_sla_clocks(sender, *, lead, transition, **kwargs):
-    from apps.sales_ops.services.sla import sla_on_lead_moved
+    from apps.sales_ops.sla.services import sla_on_lead_moved
 
     sla_on_lead_moved(lead=lead, transition=transition)

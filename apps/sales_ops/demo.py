@@ -9,9 +9,9 @@ from django.db import transaction
 
 from apps.core.factories import AccountFactory, OpportunityFactory
 from apps.core.models import Account, Lead, LeadStage, OpportunityStage, User
+from apps.sales_ops.deal_desk import services as deal_desk
 from apps.sales_ops.models import ApprovalRule, DealRequest, RuleApprover, SlaClock, SlaEscalation, SlaPolicy
-from apps.sales_ops.services import deal_desk
-from apps.sales_ops.services.sla import sla_clock_start, sla_policy_for, sla_policy_save
+from apps.sales_ops.sla.services import sla_clock_start, sla_policy_for, sla_policy_save
 
 Rung = SlaEscalation
 POLICIES = [

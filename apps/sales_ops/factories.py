@@ -7,8 +7,8 @@ from factory.django import DjangoModelFactory
 
 from apps.core.factories import OpportunityFactory
 from apps.core.models import LeadStage
+from apps.sales_ops.deal_desk.models import discount_percent
 from apps.sales_ops.models import ApprovalRule, DealRequest, PaymentTerms, RuleApprover, SlaEscalation, SlaPolicy
-from apps.sales_ops.models.deal_desk import discount_percent
 
 
 class SlaPolicyFactory(DjangoModelFactory):

@@ -5,8 +5,8 @@ from django import forms
 from apps.core.amounts import AmountFormField
 from apps.core.exceptions import ApplicationError
 from apps.core.forms import TextWithin
+from apps.sales_ops.deal_desk.services import EDITABLE_FIELDS, TEXT_LIMITS
 from apps.sales_ops.models import BillingFrequency, DealDecision, DealFlag, PaymentTerms
-from apps.sales_ops.services.deal_desk import EDITABLE_FIELDS, TEXT_LIMITS
 
 
 def deal_text(field: str, **kwargs) -> TextWithin:

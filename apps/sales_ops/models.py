@@ -1,6 +1,6 @@
 """Sales ops data: lead hand-off SLAs, and the deal desk."""
 
-from apps.sales_ops.models.deal_desk import (
+from apps.sales_ops.deal_desk.models import (
     ApprovalDelegation,
     ApprovalRule,
     BillingFrequency,
@@ -14,7 +14,7 @@ from apps.sales_ops.models.deal_desk import (
     PaymentTerms,
     RuleApprover,
 )
-from apps.sales_ops.models.sla import (
+from apps.sales_ops.sla.models import (
     GOVERNED_STAGES,
     SlaClock,
     SlaDigestSubscription,

@@ -3,7 +3,8 @@
 from celery import shared_task
 from django.utils import timezone
 
-from apps.sales_ops.services import deal_desk, sla
+from apps.sales_ops.deal_desk import services as deal_desk
+from apps.sales_ops.sla import services as sla
 
 
 @shared_task(acks_late=True)

@@ -2,8 +2,8 @@
 
 from django.urls import path
 
-from apps.sales_ops.views import deal_desk
-from apps.sales_ops.views import sla as views
+from apps.sales_ops.deal_desk import views as deal_desk
+from apps.sales_ops.sla import views as views
 
 app_name = "sales_ops"
 urlpatterns = [

@@ -12,8 +12,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from apps.core.models import Role, User
-from apps.marketing_ops import selectors
-from apps.marketing_ops.models import BudgetEnvelope, Campaign, Channel, SpendEntry, Team
+from apps.marketing_ops.budgets import selectors
+from apps.marketing_ops.budgets.models import BudgetEnvelope, Campaign, Channel, SpendEntry, Team
 from tests.bench.fill import timed
 from tests.bench.measure import BenchError
 

@@ -20,8 +20,8 @@ from django.utils import timezone
 
 from apps.core.models import Account, Opportunity, Territory, User
 from apps.core.models.customers import Segment
+from apps.sales_ops.deal_desk.selectors import deal_inbox
 from apps.sales_ops.models import ApprovalRule, DealFlag, DealRequest, PaymentTerms, RuleApprover
-from apps.sales_ops.selectors.deal_desk import deal_inbox
 from tests.bench.measure import BenchError
 
 RULES = 200

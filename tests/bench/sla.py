@@ -19,7 +19,7 @@ from apps.core import business_time
 from apps.core.models import BusinessCalendar, EmailMessage, Lead
 from apps.core.tasks import outbox_deliver_task
 from apps.sales_ops.models import SlaClock, SlaEscalation, SlaEvent, SlaNotice, SlaPolicy
-from apps.sales_ops.services import sla as services
+from apps.sales_ops.sla import services as services
 from tests.bench.fill import SEED, copy_rows, reset_sequences, timed
 from tests.bench.measure import BenchError
 

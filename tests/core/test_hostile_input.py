@@ -11,8 +11,8 @@ from apps.core.amounts import AmountFormField
 from apps.core.exceptions import ApplicationError
 from apps.core.factories import AccountFactory, OpportunityFactory
 from apps.core.models import Opportunity
-from apps.marketing_ops.models import Program
-from apps.marketing_ops.services.budget import as_money
+from apps.marketing_ops.budgets.models import Program
+from apps.marketing_ops.budgets.services.budget import as_money
 from apps.sales_ops.models import ApprovalDelegation, DealRequest
 
 ARABIC_INDIC_123 = "\u0661\u0662\u0663"  # "١٢٣", which Python's Decimal reads as 123

@@ -18,9 +18,9 @@ from decimal import Decimal
 import factory.random
 import pytest
 import schemathesis
+from django.conf import settings as django_settings
 from django.core import signals
 from django.core.management import call_command
-from django.conf import settings as django_settings
 from django.db import close_old_connections
 from django.test import override_settings
 from hypothesis import HealthCheck, Phase, settings
@@ -37,7 +37,7 @@ from apps.core.factories import AccountFactory, ContactFactory, LeadFactory, Opp
 from apps.core.models import Role
 from apps.core.models.customers import LeadStage
 from apps.core.services.tokens import api_token_create
-from apps.marketing_ops.factories import CampaignFactory, EnvelopeFactory
+from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
 from apps.sales_ops.factories import DealRequestFactory, SlaPolicyFactory
 from smops.wsgi import application
 

@@ -11,10 +11,10 @@ from playwright.sync_api import expect
 
 from apps.core.factories import UserFactory
 from apps.core.models import Role
-from apps.marketing_ops.factories import CampaignFactory, EnvelopeFactory
-from apps.marketing_ops.models import Channel, SpendKind
-from apps.marketing_ops.quarters import quarter_of
-from apps.marketing_ops.services import spend
+from apps.core.quarters import quarter_of
+from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
+from apps.marketing_ops.budgets.models import Channel, SpendKind
+from apps.marketing_ops.budgets.services import spend
 from tests.e2e.test_my_leads import sign_in
 
 

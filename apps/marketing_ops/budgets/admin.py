@@ -17,8 +17,8 @@ from apps.core.admin_utils import AppendOnlyMixin, ReadOnlyAdmin, ReadOnlyInline
 from apps.core.amounts import AmountFormField
 from apps.core.exceptions import ApplicationError
 from apps.core.forms import TextWithin
-from apps.marketing_ops.forms import SpendImportForm
-from apps.marketing_ops.models import (
+from apps.marketing_ops.budgets.forms import SpendImportForm
+from apps.marketing_ops.budgets.models import (
     BudgetAlert,
     BudgetEnvelope,
     BudgetMove,
@@ -29,8 +29,8 @@ from apps.marketing_ops.models import (
     SpendEntry,
     Team,
 )
-from apps.marketing_ops.services import budget, spend
-from apps.marketing_ops.services.spend_import import OPTIONAL, REQUIRED, spend_import
+from apps.marketing_ops.budgets.services import budget, spend
+from apps.marketing_ops.budgets.services.spend_import import OPTIONAL, REQUIRED, spend_import
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 

@@ -9,11 +9,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.core.models import Lead, OpportunityStage, Role, User
-from apps.marketing_ops.models import BudgetEnvelope, Campaign, CampaignStatus, CampaignTouch, Channel
-from apps.marketing_ops.models import Team as MarketingTeam
-from apps.marketing_ops.quarters import quarter_bounds, quarter_of
-from apps.marketing_ops.services import budget, spend
-from apps.marketing_ops.services.watch import budget_watch
+from apps.core.quarters import quarter_bounds, quarter_of
+from apps.marketing_ops.budgets.models import BudgetEnvelope, Campaign, CampaignStatus, CampaignTouch, Channel
+from apps.marketing_ops.budgets.models import Team as MarketingTeam
+from apps.marketing_ops.budgets.services import budget, spend
+from apps.marketing_ops.budgets.services.watch import budget_watch
 
 D = Decimal
 TEAMS = ["Demand generation", "Field marketing"]

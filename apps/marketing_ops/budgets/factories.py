@@ -11,7 +11,8 @@ from factory.django import DjangoModelFactory
 
 from apps.core.factories import ContactFactory, UserFactory
 from apps.core.models import Role
-from apps.marketing_ops.models import (
+from apps.core.quarters import quarter_of
+from apps.marketing_ops.budgets.models import (
     BudgetEnvelope,
     Campaign,
     CampaignStatus,
@@ -19,7 +20,6 @@ from apps.marketing_ops.models import (
     Channel,
     Team,
 )
-from apps.marketing_ops.quarters import quarter_of
 
 
 class TeamFactory(DjangoModelFactory):

@@ -3,7 +3,7 @@
 import django_filters as filters
 
 from apps.core.api.filters import IdFilter
-from apps.marketing_ops.models import BudgetEnvelope, Campaign, CampaignStatus, Channel, SpendEntry, SpendKind
+from apps.marketing_ops.budgets.models import BudgetEnvelope, Campaign, CampaignStatus, Channel, SpendEntry, SpendKind
 
 
 class CampaignFilter(filters.FilterSet):

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from apps.marketing_ops.quarters import validate_quarter
+from apps.core.quarters import validate_quarter
 
 
 class QuarterForm(forms.Form):

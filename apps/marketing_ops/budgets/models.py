@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from apps.core.currencies import validate_currency
 from apps.core.models.customers import Segment
-from apps.marketing_ops.quarters import validate_quarter
+from apps.core.quarters import validate_quarter
 
 # Amounts as people write them: up to 999,999,999,999.99.
 MONEY = {"max_digits": 14, "decimal_places": 2}

@@ -14,7 +14,8 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from apps.core.exchange_rates import RateBook
 from apps.core.models import Lead, LeadStage, LeadTransition, Opportunity, OpportunityStage
-from apps.marketing_ops.models import (
+from apps.core.quarters import quarter_bounds
+from apps.marketing_ops.budgets.models import (
     BudgetAlert,
     BudgetEnvelope,
     BudgetMove,
@@ -25,7 +26,6 @@ from apps.marketing_ops.models import (
     SpendEntry,
     SpendKind,
 )
-from apps.marketing_ops.quarters import quarter_bounds
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from apps.marketing_ops.services import watch
+from apps.marketing_ops.budgets.services import watch
 
 
 @shared_task(acks_late=True)

@@ -2,9 +2,8 @@
 
 from django.urls import path
 
-from apps.marketing_ops import views
+from apps.marketing_ops.budgets import views
 
-app_name = "marketing_ops"
 urlpatterns = [
     path("budget/", views.budget_page, name="budget"),
     path("budget/export.csv", views.budget_csv, name="budget_csv"),

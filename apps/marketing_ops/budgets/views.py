@@ -9,9 +9,9 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from apps.marketing_ops import selectors
-from apps.marketing_ops.forms import QuarterForm
-from apps.marketing_ops.quarters import quarter_of, recent_quarters
+from apps.core.quarters import quarter_of, recent_quarters
+from apps.marketing_ops.budgets import selectors
+from apps.marketing_ops.budgets.forms import QuarterForm
 
 
 def _marketing_only(user) -> None:

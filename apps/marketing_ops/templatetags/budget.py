@@ -4,7 +4,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from apps.marketing_ops.selectors import money as to_cents
+from apps.marketing_ops.budgets.selectors import money as to_cents
 
 register = template.Library()
 

@@ -19,7 +19,7 @@ from apps.sales_ops.models import (
     DealEvent,
     DealRequest,
 )
-from apps.sales_ops.selectors.sla import percentile
+from apps.sales_ops.sla.selectors import percentile
 
 REQUEST_RELATED = ("opportunity__account", "requester", "active_step")
 

@@ -23,6 +23,7 @@ from apps.core.models.customers import CLOSED_STAGES
 from apps.core.services.batches import in_locked_batches
 from apps.core.services.outbox import OutgoingEmail, email_enqueue_many
 from apps.core.services.records import apply_changes, as_application_error, text_within
+from apps.sales_ops.deal_desk.selectors import delegators
 from apps.sales_ops.models import (
     ApprovalDelegation,
     ApprovalRule,
@@ -35,8 +36,7 @@ from apps.sales_ops.models import (
     DealRequest,
     RuleApprover,
 )
-from apps.sales_ops.selectors.deal_desk import delegators
-from apps.sales_ops.selectors.sla import calendar_schedules
+from apps.sales_ops.sla.selectors import calendar_schedules
 
 Status = DealRequest.Status
 StepStatus = DealApprovalStep.Status

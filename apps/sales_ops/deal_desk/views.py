@@ -26,6 +26,8 @@ from apps.core.models import User
 from apps.core.models.customers import CLOSED_STAGES
 from apps.core.permissions import may_request_deal, may_view_every_deal, scope_of
 from apps.core.selectors import opportunity_list
+from apps.sales_ops.deal_desk import selectors as selectors
+from apps.sales_ops.deal_desk import services as services
 from apps.sales_ops.forms import (
     DealAttachmentForm,
     DealDecisionForm,
@@ -35,10 +37,8 @@ from apps.sales_ops.forms import (
     DelegationForm,
 )
 from apps.sales_ops.models import DealApprovalStep, DealAttachment, DealRequest
-from apps.sales_ops.selectors import deal_desk as selectors
-from apps.sales_ops.selectors.sla import hours_minutes
-from apps.sales_ops.services import deal_desk as services
-from apps.sales_ops.views.sla import bar_chart
+from apps.sales_ops.sla.selectors import hours_minutes
+from apps.sales_ops.sla.views import bar_chart
 
 REQUESTS_PER_PAGE = 50
 INBOX_PER_PAGE = 100

@@ -18,8 +18,8 @@ from apps.core.services.batches import in_locked_batches
 from apps.core.services.outbox import OutgoingEmail, email_enqueue, email_enqueue_many
 from apps.core.services.records import as_application_error, validated_save
 from apps.sales_ops.models import SlaClock, SlaDigestSubscription, SlaEscalation, SlaEvent, SlaNotice, SlaPolicy
-from apps.sales_ops.models.sla import deadline_passed
-from apps.sales_ops.selectors.sla import calendar_schedules
+from apps.sales_ops.sla.models import deadline_passed
+from apps.sales_ops.sla.selectors import calendar_schedules
 
 BREACH_REASON = "SLA breached"
 Level = SlaEscalation.Level

@@ -18,8 +18,8 @@ from apps.core.selectors import lead_list
 from apps.core.services import leads as lead_services
 from apps.sales_ops.forms import ClockPauseForm, ComplianceFilterForm, LeadRejectForm
 from apps.sales_ops.models import SlaClock
-from apps.sales_ops.selectors import sla as selectors
-from apps.sales_ops.services import sla as services
+from apps.sales_ops.sla import selectors as selectors
+from apps.sales_ops.sla import services as services
 
 LEADS_PER_PAGE = 50
 

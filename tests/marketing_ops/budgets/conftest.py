@@ -6,9 +6,9 @@ from decimal import Decimal
 import pytest
 
 from apps.core.factories import ExchangeRateFactory
-from apps.marketing_ops.factories import CampaignFactory, EnvelopeFactory
-from apps.marketing_ops.models import SpendKind
-from apps.marketing_ops.services import spend
+from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
+from apps.marketing_ops.budgets.models import SpendKind
+from apps.marketing_ops.budgets.services import spend
 
 D = Decimal
 APRIL_1 = dt.date(2026, 4, 1)

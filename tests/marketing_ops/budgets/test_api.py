@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 import time_machine
 
-from apps.marketing_ops.factories import CampaignFactory, EnvelopeFactory
-from apps.marketing_ops.models import BudgetMove, Campaign, SpendEntry
-from tests.marketing_ops.conftest import D, order, post
+from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
+from apps.marketing_ops.budgets.models import BudgetMove, Campaign, SpendEntry
+from tests.marketing_ops.budgets.conftest import D, order, post
 
 
 def results(response):

@@ -7,10 +7,10 @@ from django.utils import timezone
 
 from apps.core.factories import ExchangeRateFactory, LeadFactory, OpportunityFactory
 from apps.core.models import LeadStage, LeadTransition, OpportunityStage
-from apps.marketing_ops.factories import CampaignFactory, CampaignTouchFactory
-from apps.marketing_ops.models import Campaign
-from apps.marketing_ops.selectors import attribution
-from tests.marketing_ops.conftest import D, post
+from apps.marketing_ops.budgets.factories import CampaignFactory, CampaignTouchFactory
+from apps.marketing_ops.budgets.models import Campaign
+from apps.marketing_ops.budgets.selectors import attribution
+from tests.marketing_ops.budgets.conftest import D, post
 
 T = timezone.make_aware(dt.datetime(2026, 4, 2, 9, 0))
 TODAY = dt.date(2026, 6, 30)

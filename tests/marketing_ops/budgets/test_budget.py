@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 
 from apps.core.exceptions import ApplicationError
-from apps.marketing_ops.factories import CampaignFactory, EnvelopeFactory
-from apps.marketing_ops.models import BudgetMove, Campaign, CampaignStatus, Channel
-from apps.marketing_ops.services import budget
-from tests.marketing_ops.conftest import D, post
+from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
+from apps.marketing_ops.budgets.models import BudgetMove, Campaign, CampaignStatus, Channel
+from apps.marketing_ops.budgets.services import budget
+from tests.marketing_ops.budgets.conftest import D, post
 
 
 def plan(campaign, amount, reason="Spring push"):

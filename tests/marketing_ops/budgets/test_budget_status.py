@@ -4,12 +4,12 @@ import datetime as dt
 
 import pytest
 
-from apps.marketing_ops import selectors
-from apps.marketing_ops.factories import CampaignFactory, EnvelopeFactory
-from apps.marketing_ops.models import CampaignStatus
-from apps.marketing_ops.selectors import BudgetStatus
-from apps.marketing_ops.services import budget
-from tests.marketing_ops.conftest import D, order, post
+from apps.marketing_ops.budgets import selectors
+from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
+from apps.marketing_ops.budgets.models import CampaignStatus
+from apps.marketing_ops.budgets.selectors import BudgetStatus
+from apps.marketing_ops.budgets.services import budget
+from tests.marketing_ops.budgets.conftest import D, order, post
 
 MAY_10 = dt.date(2026, 5, 10)  # after the campaigns' end (30 April)
 

@@ -8,10 +8,10 @@ import pytest
 from apps.core.exceptions import ApplicationError
 from apps.core.factories import LeadFactory, OpportunityFactory
 from apps.core.models import LeadStage
-from apps.marketing_ops.factories import CampaignTouchFactory
-from apps.marketing_ops.models import Campaign, SpendEntry
-from apps.marketing_ops.selectors import attribution, campaign_budget
-from tests.marketing_ops.conftest import D, post
+from apps.marketing_ops.budgets.factories import CampaignTouchFactory
+from apps.marketing_ops.budgets.models import Campaign, SpendEntry
+from apps.marketing_ops.budgets.selectors import attribution, campaign_budget
+from tests.marketing_ops.budgets.conftest import D, post
 
 TODAY = dt.date(2026, 4, 30)
 

@@ -3,9 +3,9 @@
 from django.core.management import call_command
 from django.utils import timezone
 
-from apps.marketing_ops import selectors
-from apps.marketing_ops.models import BudgetMove, Campaign, CampaignTouch, SpendEntry
-from apps.marketing_ops.quarters import quarter_of
+from apps.core.quarters import quarter_of
+from apps.marketing_ops.budgets import selectors
+from apps.marketing_ops.budgets.models import BudgetMove, Campaign, CampaignTouch, SpendEntry
 
 
 def test_the_demo_fills_this_quarters_budget_page_once(db):

@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from apps.marketing_ops.models import BudgetAlert
-from apps.marketing_ops.selectors import BudgetFigures, BudgetStatus, money, percent, projection
-from tests.marketing_ops.conftest import D
+from apps.marketing_ops.budgets.models import BudgetAlert
+from apps.marketing_ops.budgets.selectors import BudgetFigures, BudgetStatus, money, percent, projection
+from tests.marketing_ops.budgets.conftest import D
 
 APRIL_1, APRIL_30 = dt.date(2026, 4, 1), dt.date(2026, 4, 30)
 

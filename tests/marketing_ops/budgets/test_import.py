@@ -6,11 +6,11 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from apps.marketing_ops.models import SpendEntry
-from apps.marketing_ops.selectors import campaign_budget
-from apps.marketing_ops.services import budget
-from apps.marketing_ops.services.spend_import import spend_import
-from tests.marketing_ops.conftest import D
+from apps.marketing_ops.budgets.models import SpendEntry
+from apps.marketing_ops.budgets.selectors import campaign_budget
+from apps.marketing_ops.budgets.services import budget
+from apps.marketing_ops.budgets.services.spend_import import spend_import
+from tests.marketing_ops.budgets.conftest import D
 
 HEADER = "external_ref,campaign,kind,vendor,date,amount,currency,description,credit_note,settles,settles_amount\n"
 

@@ -5,11 +5,11 @@ import datetime as dt
 import pytest
 
 from apps.core.exceptions import ApplicationError, ConflictError
-from apps.marketing_ops.models import CampaignStatus, SpendEntry, SpendKind
-from apps.marketing_ops.selectors import campaign_budget
-from apps.marketing_ops.services import budget
+from apps.marketing_ops.budgets.models import CampaignStatus, SpendEntry, SpendKind
+from apps.marketing_ops.budgets.selectors import campaign_budget
+from apps.marketing_ops.budgets.services import budget
 from tests.concurrency import run_at_once
-from tests.marketing_ops.conftest import APRIL_1, D, order, post
+from tests.marketing_ops.budgets.conftest import APRIL_1, D, order, post
 
 TODAY = dt.date(2026, 4, 10)
 
@@ -63,7 +63,7 @@ def test_an_order_cannot_be_settled_beyond_what_is_left(campaign):
 
 
 def test_only_an_invoice_of_the_same_campaign_settles_an_order(campaign, envelope):
-    from apps.marketing_ops.factories import CampaignFactory
+    from apps.marketing_ops.budgets.factories import CampaignFactory
 
     po = order(campaign, "600.00")
     with pytest.raises(ApplicationError, match="no purchase order"):
@@ -185,7 +185,7 @@ def test_posting_a_reference_again_returns_the_first_posting(campaign):
 def test_a_posting_queues_the_watch_for_its_campaign_after_commit(campaign, django_capture_on_commit_callbacks):
     from unittest import mock
 
-    with mock.patch("apps.marketing_ops.tasks.budget_watch_task.delay") as delay:
+    with mock.patch("apps.marketing_ops.budgets.tasks.budget_watch_task.delay") as delay:
         with django_capture_on_commit_callbacks(execute=True):
             post(campaign, "10.00")
         assert delay.call_args_list == [mock.call(campaign.pk)]
@@ -197,7 +197,7 @@ def test_a_posting_queues_the_watch_for_its_campaign_after_commit(campaign, djan
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_postings_leave_the_totals_exact(on_postgres):
-    from apps.marketing_ops.factories import CampaignFactory
+    from apps.marketing_ops.budgets.factories import CampaignFactory
 
     campaign = CampaignFactory(planned_amount=D(1000))
     amounts = ["0.01", "0.10", "1.00", "10.00", "100.00", "33.33", "66.67", "0.99"]
@@ -209,7 +209,7 @@ def test_concurrent_postings_leave_the_totals_exact(on_postgres):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_invoices_at_once_never_settle_an_order_beyond_its_amount(on_postgres):
-    from apps.marketing_ops.factories import CampaignFactory
+    from apps.marketing_ops.budgets.factories import CampaignFactory
 
     campaign = CampaignFactory(planned_amount=D(1000))
     po = order(campaign, "600.00")

@@ -7,10 +7,10 @@ import pytest
 from django.urls import reverse
 
 from apps.core.exceptions import ApplicationError
-from apps.marketing_ops.models import BudgetMove, SpendEntry, SpendKind
-from apps.marketing_ops.services import budget
-from apps.marketing_ops.services.spend_import import spend_import
-from tests.marketing_ops.conftest import D, order, post
+from apps.marketing_ops.budgets.models import BudgetMove, SpendEntry, SpendKind
+from apps.marketing_ops.budgets.services import budget
+from apps.marketing_ops.budgets.services.spend_import import spend_import
+from tests.marketing_ops.budgets.conftest import D, order, post
 
 MAY_1 = dt.date(2026, 5, 1)  # the day after the campaign's end
 HEADER = "external_ref,campaign,kind,vendor,date,amount,currency,description,credit_note,settles,settles_amount\n"

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from apps.marketing_ops.factories import CampaignFactory, EnvelopeFactory
-from apps.marketing_ops.models import BudgetMove, Campaign, Channel, SpendEntry
-from tests.marketing_ops.conftest import D, order, post
+from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
+from apps.marketing_ops.budgets.models import BudgetMove, Campaign, Channel, SpendEntry
+from tests.marketing_ops.budgets.conftest import D, order, post
 
 
 @pytest.fixture(autouse=True)

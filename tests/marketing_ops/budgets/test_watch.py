@@ -8,12 +8,12 @@ import time_machine
 from apps.core.factories import UserFactory
 from apps.core.models import EmailMessage, Role
 from apps.core.tasks import outbox_flush_task
-from apps.marketing_ops.factories import CampaignFactory, EnvelopeFactory
-from apps.marketing_ops.models import BudgetAlert, CampaignStatus
-from apps.marketing_ops.services import budget
-from apps.marketing_ops.services.watch import budget_watch
+from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
+from apps.marketing_ops.budgets.models import BudgetAlert, CampaignStatus
+from apps.marketing_ops.budgets.services import budget
+from apps.marketing_ops.budgets.services.watch import budget_watch
 from tests.concurrency import run_at_once
-from tests.marketing_ops.conftest import D, order, post
+from tests.marketing_ops.budgets.conftest import D, order, post
 
 END = dt.date(2026, 4, 30)  # the campaign's last day: no extrapolation, so only the used share counts
 
@@ -137,7 +137,7 @@ def test_two_watches_at_once_tell_each_crossing_once(on_postgres):
 
 @time_machine.travel(dt.datetime(2026, 4, 30, 12, tzinfo=dt.UTC), tick=False)  # its last day: still active
 def test_the_hourly_task_watches_every_active_campaign(campaign, envelope):
-    from apps.marketing_ops.tasks import budget_watch_task
+    from apps.marketing_ops.budgets.tasks import budget_watch_task
 
     CampaignFactory(envelope=envelope, status=CampaignStatus.PLANNED)
     post(campaign, "1000.00")

@@ -2,10 +2,10 @@
 
 import datetime as dt
 
-from apps.marketing_ops.factories import CampaignFactory
-from apps.marketing_ops.models import Campaign, CampaignStatus
-from apps.marketing_ops.services.watch import budget_watch
-from tests.marketing_ops.conftest import post
+from apps.marketing_ops.budgets.factories import CampaignFactory
+from apps.marketing_ops.budgets.models import Campaign, CampaignStatus
+from apps.marketing_ops.budgets.services.watch import budget_watch
+from tests.marketing_ops.budgets.conftest import post
 
 END = dt.date(2026, 4, 30)
 

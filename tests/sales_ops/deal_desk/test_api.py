@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.core.factories import OpportunityFactory, UserFactory
 from apps.core.models import OpportunityStage
+from apps.sales_ops.deal_desk import services as services
 from apps.sales_ops.factories import ApprovalRuleFactory, DealRequestFactory
 from apps.sales_ops.models import (
     ApprovalDelegation,
@@ -21,7 +22,6 @@ from apps.sales_ops.models import (
     DealRequest,
     RuleApprover,
 )
-from apps.sales_ops.services import deal_desk as services
 from tests import samples
 
 URL = "/api/v1/deal-desk/requests/"

@@ -13,10 +13,10 @@ import time_machine
 from apps.core.exceptions import ApplicationError
 from apps.core.factories import OpportunityFactory
 from apps.core.services.demo import DEMO_PEOPLE
+from apps.sales_ops.deal_desk import services as services
 from apps.sales_ops.demo import APPROVERS
 from apps.sales_ops.factories import ApprovalRuleFactory
 from apps.sales_ops.models import ApprovalDelegation, DealDecision, DealEvent, DealRequest
-from apps.sales_ops.services import deal_desk as services
 
 Status = DealRequest.Status
 JUNE_10 = dt.datetime(2026, 6, 10, 12, tzinfo=dt.UTC)
@@ -265,7 +265,7 @@ def test_the_request_page_says_whom_it_waits_on(client, sent_back, rep, manager)
 
 
 def test_the_readme_lists_every_demo_login_including_the_vp_every_deep_discount_needs():
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
     table = readme.split("Demo logins", 1)[1].split("\n\n", 2)[1]
     listed = set(re.findall(r"`([a-z0-9_]+)`", "\n".join(line.split("|")[1] for line in table.splitlines()[2:])))
     people = {"admin", *(person[0] for person in DEMO_PEOPLE), *(person[0] for person in APPROVERS)}

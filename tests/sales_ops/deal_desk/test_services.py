@@ -20,6 +20,8 @@ from apps.core.factories import (
 )
 from apps.core.models import EmailMessage, OpportunityStage, Role
 from apps.core.models.customers import Segment
+from apps.sales_ops.deal_desk import services as services
+from apps.sales_ops.deal_desk.selectors import deal_inbox, deal_request_list
 from apps.sales_ops.factories import ApprovalRuleFactory, DealRequestFactory
 from apps.sales_ops.models import (
     ApprovalDelegation,
@@ -32,8 +34,6 @@ from apps.sales_ops.models import (
     PaymentTerms,
     RuleApprover,
 )
-from apps.sales_ops.selectors.deal_desk import deal_inbox, deal_request_list
-from apps.sales_ops.services import deal_desk as services
 from tests.concurrency import run_at_once
 from tests.sales_ops.conftest import T0, H
 

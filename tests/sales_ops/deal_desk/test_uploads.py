@@ -3,9 +3,9 @@
 import pytest
 
 from apps.core.factories import OpportunityFactory
+from apps.sales_ops.deal_desk import services as services
 from apps.sales_ops.factories import DealRequestFactory
 from apps.sales_ops.models import DealAttachment, DealEvent, DealRequest
-from apps.sales_ops.services import deal_desk as services
 from tests import samples
 
 URL = "/api/v1/deal-desk/requests/"

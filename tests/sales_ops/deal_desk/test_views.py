@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apps.core.factories import AccountFactory, OpportunityFactory, UserFactory
 from apps.core.models import OpportunityStage, Role
+from apps.sales_ops.deal_desk import services as services
 from apps.sales_ops.factories import ApprovalRuleFactory
 from apps.sales_ops.models import (
     ApprovalDelegation,
@@ -25,7 +26,6 @@ from apps.sales_ops.models import (
     DealRequest,
     RuleApprover,
 )
-from apps.sales_ops.services import deal_desk as services
 from tests import samples
 from tests.sales_ops.conftest import T0, H
 

@@ -15,7 +15,7 @@ from apps.core.services import leads
 from apps.core.tasks import outbox_flush_task
 from apps.sales_ops.factories import SlaPolicyFactory
 from apps.sales_ops.models import SlaDigestSubscription, SlaEscalation, SlaNotice, SlaPolicy
-from apps.sales_ops.services import sla as services
+from apps.sales_ops.sla import services as services
 from tests.concurrency import run_at_once
 from tests.sales_ops.conftest import T0, H, handed_off
 

@@ -6,9 +6,9 @@ from apps.core.api.fields import AmountField
 from apps.core.api.serializers import UserBriefSerializer, UserWrittenByIdField
 from apps.core.models import User
 from apps.core.services.records import too_long_message
-from apps.marketing_ops.models import BudgetEnvelope, Campaign, CampaignStatus, SpendEntry, SpendKind
-from apps.marketing_ops.services.budget import REASON_MAX
-from apps.marketing_ops.services.spend import DESCRIPTION_MAX, VENDOR_MAX
+from apps.marketing_ops.budgets.models import BudgetEnvelope, Campaign, CampaignStatus, SpendEntry, SpendKind
+from apps.marketing_ops.budgets.services.budget import REASON_MAX
+from apps.marketing_ops.budgets.services.spend import DESCRIPTION_MAX, VENDOR_MAX
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 DESCRIPTIVE_FIELDS = [

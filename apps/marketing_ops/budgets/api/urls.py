@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from apps.marketing_ops.api import views
+from apps.marketing_ops.budgets.api import views
 
 router = SimpleRouter()  # core's router serves the API root
 router.register("campaigns", views.CampaignViewSet, basename="campaign")

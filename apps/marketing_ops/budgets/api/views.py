@@ -11,10 +11,10 @@ from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.response import Response
 
 from apps.core.api.views import ID_PATTERN
-from apps.marketing_ops import selectors
-from apps.marketing_ops.api import filters, serializers
-from apps.marketing_ops.models import Campaign, SpendEntry
-from apps.marketing_ops.services import budget, spend
+from apps.marketing_ops.budgets import filters, selectors
+from apps.marketing_ops.budgets.api import serializers
+from apps.marketing_ops.budgets.models import Campaign, SpendEntry
+from apps.marketing_ops.budgets.services import budget, spend
 
 
 def is_marketing_ops(user) -> bool:

@@ -13,9 +13,10 @@ from django.utils import timezone
 from apps.core.amounts import NON_ASCII_DIGITS, has_non_ascii_characters
 from apps.core.exceptions import ApplicationError
 from apps.core.models import User
+from apps.core.quarters import quarter_of
 from apps.core.services.records import apply_changes, text_within, validated_save
-from apps.marketing_ops import selectors
-from apps.marketing_ops.models import (
+from apps.marketing_ops.budgets import selectors
+from apps.marketing_ops.budgets.models import (
     CAMPAIGN_MOVES,
     BudgetEnvelope,
     BudgetMove,
@@ -23,8 +24,7 @@ from apps.marketing_ops.models import (
     CampaignStatus,
     Team,
 )
-from apps.marketing_ops.quarters import quarter_of
-from apps.marketing_ops.selectors import money
+from apps.marketing_ops.budgets.selectors import money
 
 MAX_MONEY = Decimal("999999999999.99")
 REASON_MAX = BudgetMove._meta.get_field("reason").max_length
@@ -79,7 +79,7 @@ def _reason(reason: str) -> str:
 
 
 def watch_after_commit(*campaign_ids: int) -> None:
-    from apps.marketing_ops.tasks import budget_watch_task  # tasks import the services
+    from apps.marketing_ops.budgets.tasks import budget_watch_task  # tasks import the services
 
     for campaign_id in campaign_ids:
         transaction.on_commit(lambda campaign_id=campaign_id: budget_watch_task.delay(campaign_id))

@@ -15,10 +15,10 @@ from apps.core.currencies import ISO_4217
 from apps.core.exceptions import ApplicationError, ConflictError
 from apps.core.models import User
 from apps.core.services.records import text_within
-from apps.marketing_ops import selectors
-from apps.marketing_ops.models import Campaign, CampaignStatus, SpendEntry, SpendKind
-from apps.marketing_ops.selectors import ZERO, money
-from apps.marketing_ops.services.budget import as_money, watch_after_commit
+from apps.marketing_ops.budgets import selectors
+from apps.marketing_ops.budgets.models import Campaign, CampaignStatus, SpendEntry, SpendKind
+from apps.marketing_ops.budgets.selectors import ZERO, money
+from apps.marketing_ops.budgets.services.budget import as_money, watch_after_commit
 
 # What identifies a posting: the same external reference with these equal is the same posting, sent again.
 SAME_POSTING = ("campaign_id", "kind", "amount", "currency", "spent_on", "is_credit_note")

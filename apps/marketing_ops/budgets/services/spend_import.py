@@ -16,10 +16,10 @@ from django.db.models import Sum
 from apps.core import exchange_rates
 from apps.core.exceptions import ApplicationError
 from apps.core.models import User
-from apps.marketing_ops.models import Campaign, SpendEntry, SpendKind
-from apps.marketing_ops.selectors import money, spend_totals
-from apps.marketing_ops.services.budget import as_money, watch_after_commit
-from apps.marketing_ops.services.spend import (
+from apps.marketing_ops.budgets.models import Campaign, SpendEntry, SpendKind
+from apps.marketing_ops.budgets.selectors import money, spend_totals
+from apps.marketing_ops.budgets.services.budget import as_money, watch_after_commit
+from apps.marketing_ops.budgets.services.spend import (
     SAME_POSTING,
     check_campaign_takes,
     credit_note_refused,

@@ -17,9 +17,9 @@ from apps.core.exceptions import ApplicationError
 from apps.core.models import Role, User
 from apps.core.services.batches import in_locked_batches
 from apps.core.services.outbox import OutgoingEmail, email_enqueue_many
-from apps.marketing_ops import selectors
-from apps.marketing_ops.models import BudgetAlert, Campaign, CampaignStatus
-from apps.marketing_ops.services.budget import campaign_move
+from apps.marketing_ops.budgets import selectors
+from apps.marketing_ops.budgets.models import BudgetAlert, Campaign, CampaignStatus
+from apps.marketing_ops.budgets.services.budget import campaign_move
 
 Threshold = BudgetAlert.Threshold
 

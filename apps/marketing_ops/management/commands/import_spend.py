@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.marketing_ops.services.spend_import import OPTIONAL, REQUIRED, spend_import
+from apps.marketing_ops.budgets.services.spend_import import OPTIONAL, REQUIRED, spend_import
 
 
 class Command(BaseCommand):

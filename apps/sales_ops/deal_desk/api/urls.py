@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from apps.sales_ops.api import deal_desk as views
+from apps.sales_ops.deal_desk.api import views as views
 
 router = DefaultRouter()
 router.register("requests", views.DealRequestViewSet, basename="deal-request")

@@ -19,6 +19,9 @@ from apps.core.api.serializers import UserBriefSerializer
 from apps.core.api.views import ID_PATTERN
 from apps.core.models import User
 from apps.core.services.records import too_long_message
+from apps.sales_ops.deal_desk import selectors as selectors
+from apps.sales_ops.deal_desk import services as services
+from apps.sales_ops.deal_desk.models import discount_percent
 from apps.sales_ops.models import (
     ApprovalDelegation,
     ApprovalRule,
@@ -30,9 +33,6 @@ from apps.sales_ops.models import (
     DealRequest,
     RuleApprover,
 )
-from apps.sales_ops.models.deal_desk import discount_percent
-from apps.sales_ops.selectors import deal_desk as selectors
-from apps.sales_ops.services import deal_desk as services
 
 # --- shapes -----------------------------------------------------------------------------------------------------
 

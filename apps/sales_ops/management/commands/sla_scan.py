@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from apps.sales_ops.services.sla import sla_scan
+from apps.sales_ops.sla.services import sla_scan
 
 
 class Command(BaseCommand):

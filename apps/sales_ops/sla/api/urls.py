@@ -2,7 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
-from apps.sales_ops.api import views
+from apps.sales_ops.sla.api import views
 
 router = DefaultRouter()
 router.register("clocks", views.SlaClockViewSet, basename="sla-clock")

@@ -7,10 +7,11 @@ from rest_framework.response import Response
 
 from apps.core.api.permissions import MESSAGES, WRITES, RulePermission
 from apps.core.api.views import ID_PATTERN
-from apps.sales_ops.api import filters, serializers
 from apps.sales_ops.models import SlaClock, SlaPolicy
-from apps.sales_ops.selectors import sla as selectors
-from apps.sales_ops.services import sla as services
+from apps.sales_ops.sla import filters
+from apps.sales_ops.sla import selectors as selectors
+from apps.sales_ops.sla import services as services
+from apps.sales_ops.sla.api import serializers
 
 
 class SlaClockViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):

@@ -1,0 +1,3 @@
+"""The marketing ops workbench: each capability registers its own admin."""
+
+import apps.marketing_ops.budgets.admin  # noqa: F401

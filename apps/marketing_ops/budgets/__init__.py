@@ -1,0 +1,1 @@
+"""Campaign budgets: teams, envelopes, campaigns, spend, budget alerts, attribution and ROI."""

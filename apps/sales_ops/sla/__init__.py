@@ -1,0 +1,1 @@
+"""Lead hand-off SLAs: policies, clocks that run in business time, scans, breach alerts and digests."""
