@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from apps.core.models import EmailMessage
+from apps.core.services.dispatch import enqueue_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ def email_enqueue_many(emails: list[OutgoingEmail]) -> dict[str, EmailMessage]:
     }
     pending = [m.pk for m in stored.values() if m.status == EmailMessage.Status.PENDING]
     # Delivery sends only what is still pending, so queuing a row another call created is harmless.
-    transaction.on_commit(lambda: [outbox_deliver_task.delay(pk) for pk in pending])
+    for pk in pending:
+        enqueue_after_commit(outbox_deliver_task, pk)
     return stored
 
 

@@ -14,6 +14,7 @@ from apps.core.amounts import NON_ASCII_DIGITS, has_non_ascii_characters
 from apps.core.exceptions import ApplicationError
 from apps.core.models import User
 from apps.core.quarters import quarter_of
+from apps.core.services.dispatch import enqueue_after_commit
 from apps.core.services.records import apply_changes, text_within, validated_save
 from apps.marketing_ops.budgets import selectors
 from apps.marketing_ops.budgets.models import (
@@ -82,7 +83,7 @@ def watch_after_commit(*campaign_ids: int) -> None:
     from apps.marketing_ops.budgets.tasks import budget_watch_task  # tasks import the services
 
     for campaign_id in campaign_ids:
-        transaction.on_commit(lambda campaign_id=campaign_id: budget_watch_task.delay(campaign_id))
+        enqueue_after_commit(budget_watch_task, campaign_id)
 
 
 # --- campaigns -----------------------------------------------------------------------------------
