@@ -113,6 +113,9 @@ may_create_lead = is_ops
 may_hand_off_lead = is_ops
 # Accept, reject, convert, recycle, disqualify, pause its SLA clock: the owner, their managers, sales ops.
 may_accept_lead = is_sales_ops | owns | manages_owner
+# Whether lead moves are theirs at all: the leads a rep, a manager or sales ops see are theirs to work; marketing
+# ops read the sales stages but never work them, so they are offered no Accept, Reject or Convert.
+may_work_leads = is_sales_ops | is_rep | is_manager
 # Marketing ops may still recycle or disqualify a lead that has not reached sales.
 may_change_lead = may_accept_lead | (is_marketing_ops & in_marketing_stage)
 may_reassign_lead = is_sales_ops | manages_owner
@@ -191,6 +194,7 @@ PERMISSIONS = {
     "core.may_create_lead": may_create_lead,
     "core.may_hand_off_lead": may_hand_off_lead,
     "core.may_accept_lead": may_accept_lead,
+    "core.may_work_leads": may_work_leads,
     "core.may_change_lead": may_change_lead,
     "core.may_reassign_lead": may_reassign_lead,
     "core.may_view_opportunity": may_view_opportunity,

@@ -75,6 +75,7 @@ def my_leads(request):
             "stage": stage,
             "stages": [("", "All"), (LeadStage.SQL, "Handed off"), (LeadStage.SAL, "Accepted")],
             "reject_form": LeadRejectForm(auto_id=False),
+            "may_work": request.user.has_perm("core.may_work_leads"),
         },
     )
 
@@ -87,10 +88,11 @@ def lead_detail(request, lead_id: int):
 def _render_lead(request, lead: Lead, *, reject_form: LeadRejectForm | None = None, status: int = 200):
     now = timezone.now()
     clock_rows = selectors.lead_clock_rows(user=request.user, lead=lead, now=now)
+    may_work = request.user.has_perm("core.may_accept_lead", lead)
     pause_forms = {
         row.clock.pk: ClockPauseForm(reasons=row.clock.policy.pause_reasons, prefix=f"clock{row.clock.pk}")
         for row in clock_rows
-        if row.clock.is_open and row.clock.policy.pause_reasons
+        if may_work and row.clock.is_open and row.clock.policy.pause_reasons
     }
     return render(
         request,
@@ -101,6 +103,7 @@ def _render_lead(request, lead: Lead, *, reject_form: LeadRejectForm | None = No
             "clock_rows": [(row, pause_forms.get(row.clock.pk)) for row in clock_rows],
             "events": selectors.lead_sla_events(lead=lead),
             "reject_form": reject_form or LeadRejectForm(),
+            "may_work": may_work,
         },
         status=status,
     )
