@@ -81,6 +81,9 @@ def overdue_clocks() -> set[tuple[str, int, str]]:
                 started_at=started,
                 counting_since=started,
                 budget=dt.timedelta(hours=4),
+                target=policy.target,  # a clock runs on the terms of its start
+                unit=policy.unit,
+                warn_at_percent=policy.warn_at_percent,
                 warn_at=due - dt.timedelta(hours=1),
                 due_at=due,
                 next_check_at=due - dt.timedelta(hours=1),

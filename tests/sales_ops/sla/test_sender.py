@@ -124,7 +124,7 @@ def test_notices_of_two_scans_not_yet_sent_make_one_email_listing_the_lead_at_it
         ]
     )
     lead = handed_off(team, marketing_ops)
-    clock.move_to(T0 + 3 * H)
+    clock.move_to(T0 + 3 * H + dt.timedelta(minutes=1))  # just past the warning instant
     services.sla_scan()
     clock.move_to(T0 + 5 * H)  # the sender was down in between
     services.sla_scan()
@@ -186,7 +186,7 @@ def test_a_sender_skips_a_recipient_another_sender_holds_rather_than_take_part(o
         ]
     )
     handed_off(team, marketing_ops)
-    clock.move_to(T0 + 3 * H)
+    clock.move_to(T0 + 3 * H + dt.timedelta(minutes=1))
     with mock.patch.object(services, "_queue_alerts"):
         services.sla_scan()  # the warning
     holding, release, first = threading.Event(), threading.Event(), []
