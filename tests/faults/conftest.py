@@ -25,6 +25,9 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[2]
+# As smops/Procfile and deploy/systemd/smops-worker.service run the worker: without the broadcast-based mingle and
+# gossip steps, which a Redis restart can leave hanging (the worker reconnects, then takes no task).
+WORKER_FLAGS = ("--without-mingle", "--without-gossip")
 
 
 def free_port() -> int:
@@ -193,7 +196,9 @@ class CeleryProcesses:
         return process
 
     def worker(self, name: str) -> subprocess.Popen:
-        return self._start(name, "worker", "--loglevel", "INFO", "--concurrency", "2", "--hostname", f"{name}@%h")
+        return self._start(
+            name, "worker", "--loglevel", "INFO", "--concurrency", "2", "--hostname", f"{name}@%h", *WORKER_FLAGS
+        )
 
     def beat(self, name: str) -> subprocess.Popen:
         return self._start(name, "beat", "--loglevel", "INFO", "--pidfile", str(self.folder / f"{name}.pid"))
