@@ -22,9 +22,9 @@ from django.utils import timezone
 
 from apps.core.factories import UserFactory
 from apps.core.models import Account, Contact, EmailMessage, Lead, LeadStage, Role, WorkerHeartbeat
-from apps.sales_ops.factories import SlaPolicyFactory
 from apps.sales_ops.models import SlaClock, SlaEvent, SlaNotice
 from apps.sales_ops.sla import services as sla
+from apps.sales_ops.sla.factories import SlaPolicyFactory
 from tests.faults.conftest import wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.faults, pytest.mark.django_db(transaction=True)]

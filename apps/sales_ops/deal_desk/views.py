@@ -28,7 +28,7 @@ from apps.core.permissions import may_request_deal, may_view_every_deal, scope_o
 from apps.core.selectors import opportunity_list
 from apps.sales_ops.deal_desk import selectors as selectors
 from apps.sales_ops.deal_desk import services as services
-from apps.sales_ops.forms import (
+from apps.sales_ops.deal_desk.forms import (
     DealAttachmentForm,
     DealDecisionForm,
     DealRecallForm,

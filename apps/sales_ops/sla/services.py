@@ -316,7 +316,7 @@ def _act_on_final_breach(clock: SlaClock, now: dt.datetime) -> None:
 
 
 def _queue_alerts() -> None:
-    from apps.sales_ops.tasks import sla_alerts_send_task  # tasks import this module
+    from apps.sales_ops.sla.tasks import sla_alerts_send_task  # tasks import this module
 
     sla_alerts_send_task.delay()
 

@@ -16,10 +16,10 @@ from apps.core.models import Lead, LeadStage, User
 from apps.core.permissions import scope_of
 from apps.core.selectors import lead_list
 from apps.core.services import leads as lead_services
-from apps.sales_ops.forms import ClockPauseForm, ComplianceFilterForm, LeadRejectForm
 from apps.sales_ops.models import SlaClock
 from apps.sales_ops.sla import selectors as selectors
 from apps.sales_ops.sla import services as services
+from apps.sales_ops.sla.forms import ClockPauseForm, ComplianceFilterForm, LeadRejectForm
 
 LEADS_PER_PAGE = 50
 

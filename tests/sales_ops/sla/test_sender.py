@@ -13,9 +13,9 @@ from apps.core.factories import UserFactory
 from apps.core.models import EmailMessage, Role
 from apps.core.services import leads
 from apps.core.tasks import outbox_flush_task
-from apps.sales_ops.factories import SlaPolicyFactory
 from apps.sales_ops.models import SlaDigestSubscription, SlaEscalation, SlaNotice, SlaPolicy
 from apps.sales_ops.sla import services as services
+from apps.sales_ops.sla.factories import SlaPolicyFactory
 from tests.concurrency import run_at_once
 from tests.sales_ops.conftest import T0, H, handed_off
 

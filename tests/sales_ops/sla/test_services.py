@@ -14,9 +14,9 @@ from apps.core.factories import AccountFactory, BusinessCalendarFactory, LeadFac
 from apps.core.models import EmailMessage, LeadStage, Role
 from apps.core.services import leads
 from apps.core.tasks import outbox_flush_task
-from apps.sales_ops.factories import SlaPolicyFactory
 from apps.sales_ops.models import SlaClock, SlaEscalation, SlaEvent, SlaNotice, SlaPolicy
 from apps.sales_ops.sla import services as services
+from apps.sales_ops.sla.factories import SlaPolicyFactory
 from tests.concurrency import run_at_once
 from tests.sales_ops.conftest import T0, H, handed_off
 
