@@ -7,6 +7,7 @@ from apps.core import business_time, files
 from apps.core.exceptions import ActionForbidden, ApplicationError
 from apps.core.models import Opportunity, User
 from apps.core.models.customers import CLOSED_STAGES
+from apps.core.selectors import calendar_schedules
 from apps.core.services.records import text_within
 from apps.sales_ops.deal_desk.models import (
     ApprovalDelegation,
@@ -17,7 +18,6 @@ from apps.sales_ops.deal_desk.models import (
     DealFlag,
     DealRequest,
 )
-from apps.sales_ops.sla.selectors import calendar_schedules
 
 Status = DealRequest.Status
 StepStatus = DealApprovalStep.Status

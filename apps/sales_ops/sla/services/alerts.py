@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from apps.core import business_time
 from apps.core.permissions import team_of
+from apps.core.selectors import calendar_schedules
 from apps.core.services.outbox import OutgoingEmail, email_enqueue, email_enqueue_many
 from apps.sales_ops.sla.models import (
     SlaClock,
@@ -17,7 +18,6 @@ from apps.sales_ops.sla.models import (
     SlaEvent,
     SlaNotice,
 )
-from apps.sales_ops.sla.selectors import calendar_schedules
 from apps.sales_ops.sla.services.ladders import Level, _hours, _local
 
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a NOWAIT lock held by another transaction

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.core.selectors import calendar_schedules
 from apps.core.services import leads as lead_services
 from apps.core.services.batches import in_locked_batches
 from apps.sales_ops.sla.models import (
@@ -18,7 +19,6 @@ from apps.sales_ops.sla.models import (
     SlaPolicy,
     deadline_passed,
 )
-from apps.sales_ops.sla.selectors import calendar_schedules
 from apps.sales_ops.sla.services.ladders import _LEVEL_EVENTS, BREACH_REASON, Level, _levels
 
 
