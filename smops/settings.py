@@ -238,11 +238,11 @@ SCAN_INTERVAL_SECONDS = env.float("SCAN_INTERVAL_SECONDS", default=60.0)
 # Installed into django-celery-beat's tables when beat starts; ops can edit them in the admin.
 CELERY_BEAT_SCHEDULE = {
     "outbox-flush": {"task": "apps.core.tasks.outbox_flush_task", "schedule": SCAN_INTERVAL_SECONDS},
-    "sla-scan": {"task": "apps.sales_ops.tasks.sla_scan_task", "schedule": SCAN_INTERVAL_SECONDS},
-    "sla-alerts": {"task": "apps.sales_ops.tasks.sla_alerts_send_task", "schedule": SCAN_INTERVAL_SECONDS},
-    "deal-desk-scan": {"task": "apps.sales_ops.tasks.deal_desk_scan_task", "schedule": SCAN_INTERVAL_SECONDS},
+    "sla-scan": {"task": "apps.sales_ops.sla.tasks.sla_scan_task", "schedule": SCAN_INTERVAL_SECONDS},
+    "sla-alerts": {"task": "apps.sales_ops.sla.tasks.sla_alerts_send_task", "schedule": SCAN_INTERVAL_SECONDS},
+    "deal-desk-scan": {"task": "apps.sales_ops.deal_desk.tasks.deal_desk_scan_task", "schedule": SCAN_INTERVAL_SECONDS},
     "worker-heartbeat": {"task": "apps.core.tasks.worker_heartbeat_task", "schedule": SCAN_INTERVAL_SECONDS},
-    "sla-digest": {"task": "apps.sales_ops.tasks.sla_digest_task", "schedule": crontab(hour=6, minute=30)},
+    "sla-digest": {"task": "apps.sales_ops.sla.tasks.sla_digest_task", "schedule": crontab(hour=6, minute=30)},
     "budget-watch": {"task": "apps.marketing_ops.budgets.tasks.budget_watch_task", "schedule": crontab(minute=5)},
 }
 

@@ -27,8 +27,9 @@ from apps.core.services.tokens import api_token_create
 from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
 from apps.marketing_ops.budgets.models import SpendEntry
 from apps.sales_ops.deal_desk import services as deal_desk
-from apps.sales_ops.factories import ApprovalRuleFactory, SlaPolicyFactory
+from apps.sales_ops.deal_desk.factories import ApprovalRuleFactory
 from apps.sales_ops.models import ApprovalDelegation, SlaClock
+from apps.sales_ops.sla.factories import SlaPolicyFactory
 
 ROLES = ("rep", "manager", "sales_ops", "marketing_ops", "admin")
 MISSING = 999_999_999

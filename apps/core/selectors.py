@@ -6,7 +6,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from knox.models import AuthToken
 
-from apps.core.models import Account, Contact, Lead, Opportunity, User, WorkerHeartbeat
+from apps.core import business_time
+from apps.core.models import Account, BusinessCalendar, Contact, Lead, Opportunity, User, WorkerHeartbeat
 from apps.core.models.customers import CLOSED_STAGES, LeadStage
 from apps.core.permissions import scope_of, team_of, visible_leads, visible_opportunities
 
@@ -110,3 +111,13 @@ def api_token_list(*, user: User):
     if not user.has_perm("knox.view_authtoken"):
         tokens = tokens.filter(user=user)
     return tokens.order_by("-created")
+
+
+def calendar_schedules(calendar_ids) -> dict[int | None, business_time.Schedule]:
+    """Each calendar's schedule, read once (None: around the clock), for pages and scans over many clocks."""
+    schedules = {None: business_time.always()}
+    for calendar in BusinessCalendar.objects.filter(pk__in=set(calendar_ids) - {None}).prefetch_related(
+        "working_hours", "holidays"
+    ):
+        schedules[calendar.pk] = calendar.schedule()
+    return schedules

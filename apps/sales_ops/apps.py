@@ -16,7 +16,8 @@ class SalesOpsConfig(AppConfig):
 
     def seed_demo(self) -> str:
         """Called by `manage.py seed_demo`: SLA policies and clocks; the deal desk matrix, approvers and requests."""
-        from apps.sales_ops.demo import deal_desk_demo_seed, sla_demo_seed
+        from apps.sales_ops.deal_desk.demo import deal_desk_demo_seed
+        from apps.sales_ops.sla.demo import sla_demo_seed
 
         return f"{sla_demo_seed()}\n{deal_desk_demo_seed()}"
 

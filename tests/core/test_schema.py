@@ -38,7 +38,8 @@ from apps.core.models import Role
 from apps.core.models.customers import LeadStage
 from apps.core.services.tokens import api_token_create
 from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
-from apps.sales_ops.factories import DealRequestFactory, SlaPolicyFactory
+from apps.sales_ops.deal_desk.factories import DealRequestFactory
+from apps.sales_ops.sla.factories import SlaPolicyFactory
 from smops.wsgi import application
 
 # An explicit config, so that no schemathesis.toml lying around changes the run. The coverage phase (every

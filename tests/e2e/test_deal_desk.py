@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from apps.core.factories import DEFAULT_PASSWORD, AccountFactory, OpportunityFactory
-from apps.sales_ops.factories import ApprovalRuleFactory
+from apps.sales_ops.deal_desk.factories import ApprovalRuleFactory
 from apps.sales_ops.models import DealRequest, RuleApprover
 
 

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from apps.core.factories import DEFAULT_PASSWORD, LeadFactory, TerritoryFactory, UserFactory
 from apps.core.models import LeadStage, Role
 from apps.core.services import leads
-from apps.sales_ops.factories import SlaPolicyFactory
+from apps.sales_ops.sla.factories import SlaPolicyFactory
 
 
 def sign_in(page, username):

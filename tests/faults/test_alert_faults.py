@@ -22,9 +22,9 @@ from django.utils import timezone
 
 from apps.core.factories import UserFactory
 from apps.core.models import Account, Contact, EmailMessage, Lead, LeadStage, Role, WorkerHeartbeat
-from apps.sales_ops.factories import SlaPolicyFactory
 from apps.sales_ops.models import SlaClock, SlaEvent, SlaNotice
 from apps.sales_ops.sla import services as sla
+from apps.sales_ops.sla.factories import SlaPolicyFactory
 from tests.faults.conftest import wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.faults, pytest.mark.django_db(transaction=True)]
@@ -242,7 +242,7 @@ def test_a_worker_killed_mid_send_loses_nothing_and_a_resend_keeps_its_message_i
 def test_two_workers_and_two_beats_at_once_after_a_scan_by_hand(celery_processes, smtp_sink, monkeypatch):
     promised = overdue_clocks()
     # A scan run by hand first (as ops might), its sender not queued: more notices wait than one claim takes.
-    monkeypatch.setattr(sla, "_queue_alerts", lambda: None)
+    monkeypatch.setattr("apps.sales_ops.sla.services.scan._queue_alerts", lambda: None)
     sla.sla_scan()
     assert SlaNotice.objects.count() > 2000
     for name in ("beat-a", "beat-b"):

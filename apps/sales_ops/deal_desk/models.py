@@ -15,6 +15,7 @@ from simple_history.models import HistoricalRecords
 from apps.core.currencies import validate_currency
 from apps.core.models import Opportunity, Territory
 from apps.core.models.customers import Segment
+from apps.core.models.records import ImmutableRecord
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 PERCENT = {"max_digits": 5, "decimal_places": 2}
@@ -389,21 +390,6 @@ class ApprovalDelegation(models.Model):
             raise ValidationError({"ends_on": "The delegation must end on or after its first day."})
         if self.approver_id and self.approver_id == self.delegate_id:
             raise ValidationError({"delegate": "Delegate to someone else."})
-
-
-class ImmutableRecord(models.Model):
-    """A record of what happened: written once, never edited or deleted (the admin shows it read-only)."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None and not self._state.adding:
-            raise ValidationError(f"A {self._meta.verbose_name} cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(f"A {self._meta.verbose_name} cannot be deleted.")
 
 
 class DealDecision(ImmutableRecord):

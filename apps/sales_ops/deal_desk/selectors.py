@@ -11,6 +11,7 @@ from django.utils import timezone
 from apps.core.models import User
 from apps.core.models.customers import Segment
 from apps.core.permissions import deal_report_requesters, is_manager, may_view_every_deal, team_of
+from apps.core.stats import percentile
 from apps.sales_ops.models import (
     ApprovalDelegation,
     DealApprovalStep,
@@ -19,7 +20,6 @@ from apps.sales_ops.models import (
     DealEvent,
     DealRequest,
 )
-from apps.sales_ops.sla.selectors import percentile
 
 REQUEST_RELATED = ("opportunity__account", "requester", "active_step")
 

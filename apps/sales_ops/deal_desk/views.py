@@ -21,14 +21,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from apps.core.charts import bar_chart
 from apps.core.exceptions import ActionForbidden, ApplicationError
 from apps.core.models import User
 from apps.core.models.customers import CLOSED_STAGES
 from apps.core.permissions import may_request_deal, may_view_every_deal, scope_of
 from apps.core.selectors import opportunity_list
+from apps.core.stats import hours_minutes
 from apps.sales_ops.deal_desk import selectors as selectors
 from apps.sales_ops.deal_desk import services as services
-from apps.sales_ops.forms import (
+from apps.sales_ops.deal_desk.forms import (
     DealAttachmentForm,
     DealDecisionForm,
     DealRecallForm,
@@ -37,8 +39,6 @@ from apps.sales_ops.forms import (
     DelegationForm,
 )
 from apps.sales_ops.models import DealApprovalStep, DealAttachment, DealRequest
-from apps.sales_ops.sla.selectors import hours_minutes
-from apps.sales_ops.sla.views import bar_chart
 
 REQUESTS_PER_PAGE = 50
 INBOX_PER_PAGE = 100

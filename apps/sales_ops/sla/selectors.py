@@ -1,7 +1,6 @@
 """Read paths of sales ops: SLA clocks as each role may see them, and what the SLA pages show."""
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, prefetch_related_objects
@@ -9,21 +8,12 @@ from django.db.models.functions import ExtractIsoYear, ExtractWeek
 from django.utils import timezone
 
 from apps.core import business_time
-from apps.core.models import BusinessCalendar, Lead, LeadStage, LeadTransition, User
+from apps.core.models import Lead, LeadStage, LeadTransition, User
 from apps.core.models.organisation import full_name
 from apps.core.permissions import owned_by_visible
-from apps.core.selectors import lead_list
+from apps.core.selectors import calendar_schedules, lead_list
+from apps.core.stats import hours_minutes, percentile
 from apps.sales_ops.models import SlaClock, SlaEvent
-
-
-def calendar_schedules(calendar_ids) -> dict[int | None, business_time.Schedule]:
-    """Each calendar's schedule, read once (None: around the clock), for pages and scans over many clocks."""
-    schedules = {None: business_time.always()}
-    for calendar in BusinessCalendar.objects.filter(pk__in=set(calendar_ids) - {None}).prefetch_related(
-        "working_hours", "holidays"
-    ):
-        schedules[calendar.pk] = calendar.schedule()
-    return schedules
 
 
 def clock_list(*, user: User) -> QuerySet[SlaClock]:
@@ -71,12 +61,6 @@ class Countdown:
     def text(self) -> str:
         text = f"{hours_minutes(-self.left)} over" if self.over else f"{hours_minutes(self.left)} left"
         return f"{text} (paused)" if self.state == SlaClock.State.PAUSED else text
-
-
-def hours_minutes(delta: dt.timedelta) -> str:
-    """'2 h 05 min', as the SLA e-mails write it (whole minutes, rounded down)."""
-    minutes = int(delta.total_seconds() // 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 @dataclass(frozen=True)
@@ -263,14 +247,6 @@ class ComplianceLine:
     @property
     def p90_text(self) -> str:
         return hours_minutes(self.p90) if self.times_to_accept else "—"
-
-
-def percentile(values: list[dt.timedelta], percent: int) -> dt.timedelta | None:
-    """The nearest-rank percentile (a value that occurred; the median of an even count is the lower middle)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(math.ceil(percent / 100 * len(ordered)) - 1, 0)]
 
 
 def sla_compliance(*, since: dt.datetime | None = None) -> dict:

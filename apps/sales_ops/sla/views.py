@@ -11,15 +11,16 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from apps.core.charts import bar_chart
 from apps.core.exceptions import ActionForbidden, ApplicationError
 from apps.core.models import Lead, LeadStage, User
 from apps.core.permissions import scope_of
 from apps.core.selectors import lead_list
 from apps.core.services import leads as lead_services
-from apps.sales_ops.forms import ClockPauseForm, ComplianceFilterForm, LeadRejectForm
 from apps.sales_ops.models import SlaClock
 from apps.sales_ops.sla import selectors as selectors
 from apps.sales_ops.sla import services as services
+from apps.sales_ops.sla.forms import ClockPauseForm, ComplianceFilterForm, LeadRejectForm
 
 LEADS_PER_PAGE = 50
 
@@ -255,33 +256,3 @@ def compliance(request):
 
 def _met_chart(lines: list[selectors.ComplianceLine]) -> dict:
     return bar_chart([(line.label, line.met_percent, f"{line.met_percent:.0f} %") for line in lines], 100)
-
-
-# Geometry of the server-drawn horizontal bar charts (SVG user units).
-CHART_LABEL_WIDTH, CHART_BAR_WIDTH, CHART_VALUE_WIDTH, CHART_ROW_HEIGHT, CHART_BAR_HEIGHT = 150, 190, 80, 26, 18
-CHART_LABEL_CHARS = 22
-
-
-def bar_chart(bars: list[tuple[str, float, str]], maximum: float) -> dict:
-    """Positions for a horizontal bar chart of `(label, value, text)` bars scaled to `maximum`, drawn as SVG."""
-    maximum = maximum or 1
-    return {
-        "width": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + CHART_VALUE_WIDTH,
-        "height": max(len(bars), 1) * CHART_ROW_HEIGHT + 4,
-        "label_x": CHART_LABEL_WIDTH - 8,
-        "bar_x": CHART_LABEL_WIDTH,
-        "bar_height": CHART_BAR_HEIGHT,
-        "track_width": CHART_BAR_WIDTH,
-        "bars": [
-            {
-                "label": label if len(label) <= CHART_LABEL_CHARS else label[: CHART_LABEL_CHARS - 1] + "…",
-                "title": label,
-                "text": text,
-                "y": index * CHART_ROW_HEIGHT + 4,
-                "text_y": index * CHART_ROW_HEIGHT + 4 + CHART_BAR_HEIGHT * 0.72,
-                "width": round(CHART_BAR_WIDTH * min(max(value, 0) / maximum, 1), 1),
-                "value_x": CHART_LABEL_WIDTH + round(CHART_BAR_WIDTH * min(max(value, 0) / maximum, 1), 1) + 6,
-            }
-            for index, (label, value, text) in enumerate(bars)
-        ],
-    }

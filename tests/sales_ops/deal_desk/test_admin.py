@@ -9,7 +9,7 @@ from django.urls import reverse
 from apps.core.factories import UserFactory
 from apps.core.models import Role
 from apps.sales_ops.deal_desk import services as services
-from apps.sales_ops.factories import ApprovalRuleFactory, DealRequestFactory
+from apps.sales_ops.deal_desk.factories import ApprovalRuleFactory, DealRequestFactory
 from apps.sales_ops.models import ApprovalDelegation, ApprovalRule, DealDecision, DealEvent, RuleApprover
 
 

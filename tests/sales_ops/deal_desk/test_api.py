@@ -13,7 +13,7 @@ from django.utils import timezone
 from apps.core.factories import OpportunityFactory, UserFactory
 from apps.core.models import OpportunityStage
 from apps.sales_ops.deal_desk import services as services
-from apps.sales_ops.factories import ApprovalRuleFactory, DealRequestFactory
+from apps.sales_ops.deal_desk.factories import ApprovalRuleFactory, DealRequestFactory
 from apps.sales_ops.models import (
     ApprovalDelegation,
     DealApprovalStep,

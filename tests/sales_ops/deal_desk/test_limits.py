@@ -14,8 +14,8 @@ from apps.core.exceptions import ApplicationError
 from apps.core.factories import OpportunityFactory
 from apps.core.services.demo import DEMO_PEOPLE
 from apps.sales_ops.deal_desk import services as services
-from apps.sales_ops.demo import APPROVERS
-from apps.sales_ops.factories import ApprovalRuleFactory
+from apps.sales_ops.deal_desk.demo import APPROVERS
+from apps.sales_ops.deal_desk.factories import ApprovalRuleFactory
 from apps.sales_ops.models import ApprovalDelegation, DealDecision, DealEvent, DealRequest
 
 Status = DealRequest.Status

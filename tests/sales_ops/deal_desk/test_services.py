@@ -21,8 +21,8 @@ from apps.core.factories import (
 from apps.core.models import EmailMessage, OpportunityStage, Role
 from apps.core.models.customers import Segment
 from apps.sales_ops.deal_desk import services as services
+from apps.sales_ops.deal_desk.factories import ApprovalRuleFactory, DealRequestFactory
 from apps.sales_ops.deal_desk.selectors import deal_inbox, deal_request_list
-from apps.sales_ops.factories import ApprovalRuleFactory, DealRequestFactory
 from apps.sales_ops.models import (
     ApprovalDelegation,
     ApprovalRule,

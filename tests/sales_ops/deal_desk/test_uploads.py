@@ -4,7 +4,7 @@ import pytest
 
 from apps.core.factories import OpportunityFactory
 from apps.sales_ops.deal_desk import services as services
-from apps.sales_ops.factories import DealRequestFactory
+from apps.sales_ops.deal_desk.factories import DealRequestFactory
 from apps.sales_ops.models import DealAttachment, DealEvent, DealRequest
 from tests import samples
 

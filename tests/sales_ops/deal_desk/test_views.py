@@ -17,7 +17,7 @@ from django.utils import timezone
 from apps.core.factories import AccountFactory, OpportunityFactory, UserFactory
 from apps.core.models import OpportunityStage, Role
 from apps.sales_ops.deal_desk import services as services
-from apps.sales_ops.factories import ApprovalRuleFactory
+from apps.sales_ops.deal_desk.factories import ApprovalRuleFactory
 from apps.sales_ops.models import (
     ApprovalDelegation,
     DealAttachment,

@@ -9,8 +9,8 @@ from django.utils import timezone
 from apps.core.factories import LeadFactory
 from apps.core.models import LeadStage
 from apps.core.services import leads
-from apps.sales_ops.factories import SlaPolicyFactory
 from apps.sales_ops.models import SlaClock, SlaPolicy
+from apps.sales_ops.sla.factories import SlaPolicyFactory
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from apps.core.factories import BusinessCalendarFactory
 from apps.core.models import EmailMessage, LeadStage
 from apps.core.services import leads
 from apps.core.tasks import outbox_flush_task
-from apps.sales_ops.factories import SlaPolicyFactory
 from apps.sales_ops.models import SlaClock, SlaEvent, SlaNotice, SlaPolicy
 from apps.sales_ops.sla import selectors as selectors
 from apps.sales_ops.sla import services as services
+from apps.sales_ops.sla.factories import SlaPolicyFactory
 from tests.sales_ops.conftest import T0, H, handed_off
 
 SECOND = dt.timedelta(seconds=1)

@@ -13,9 +13,10 @@ from apps.core.factories import UserFactory
 from apps.core.models import EmailMessage, Role
 from apps.core.services import leads
 from apps.core.tasks import outbox_flush_task
-from apps.sales_ops.factories import SlaPolicyFactory
 from apps.sales_ops.models import SlaDigestSubscription, SlaEscalation, SlaNotice, SlaPolicy
 from apps.sales_ops.sla import services as services
+from apps.sales_ops.sla.factories import SlaPolicyFactory
+from apps.sales_ops.sla.services import alerts, scan
 from tests.concurrency import run_at_once
 from tests.sales_ops.conftest import T0, H, handed_off
 
@@ -157,7 +158,7 @@ def test_two_senders_at_once_never_split_a_recipients_leads(on_postgres, clock):
     for i in range(30):
         handed_off(reps[i % 5], marketing)
     clock.move_to(T0 + 5 * H)
-    with mock.patch.object(services, "_queue_alerts"):  # the senders below, not the scan's own, send them
+    with mock.patch.object(scan, "_queue_alerts"):  # the senders below, not the scan's own, send them
         services.sla_scan()
     assert SlaNotice.objects.filter(email__isnull=True).count() == 90
 
@@ -187,10 +188,10 @@ def test_a_sender_skips_a_recipient_another_sender_holds_rather_than_take_part(o
     )
     handed_off(team, marketing_ops)
     clock.move_to(T0 + 3 * H + dt.timedelta(minutes=1))
-    with mock.patch.object(services, "_queue_alerts"):
+    with mock.patch.object(scan, "_queue_alerts"):
         services.sla_scan()  # the warning
     holding, release, first = threading.Event(), threading.Event(), []
-    email_notices = services._email_notices
+    email_notices = alerts._email_notices
 
     def held(notices, now):  # the first sender keeps its claim on rita open until told to finish
         if not holding.is_set():
@@ -204,7 +205,7 @@ def test_a_sender_skips_a_recipient_another_sender_holds_rather_than_take_part(o
         finally:
             connection.close()
 
-    with mock.patch.object(services, "_email_notices", held), mock.patch.object(services, "_queue_alerts"):
+    with mock.patch.object(alerts, "_email_notices", held), mock.patch.object(scan, "_queue_alerts"):
         thread = threading.Thread(target=first_sender)
         thread.start()
         assert holding.wait(10)

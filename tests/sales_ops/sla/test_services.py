@@ -14,9 +14,10 @@ from apps.core.factories import AccountFactory, BusinessCalendarFactory, LeadFac
 from apps.core.models import EmailMessage, LeadStage, Role
 from apps.core.services import leads
 from apps.core.tasks import outbox_flush_task
-from apps.sales_ops.factories import SlaPolicyFactory
 from apps.sales_ops.models import SlaClock, SlaEscalation, SlaEvent, SlaNotice, SlaPolicy
 from apps.sales_ops.sla import services as services
+from apps.sales_ops.sla.factories import SlaPolicyFactory
+from apps.sales_ops.sla.services import alerts
 from tests.concurrency import run_at_once
 from tests.sales_ops.conftest import T0, H, handed_off
 
@@ -303,7 +304,7 @@ def test_a_sender_killed_half_way_leaves_the_notices_for_the_next(frozen, team, 
     frozen.now = T0 + 5 * H
     services.sla_scan()
     with (
-        mock.patch.object(services, "email_enqueue_many", side_effect=RuntimeError("worker killed")),
+        mock.patch.object(alerts, "email_enqueue_many", side_effect=RuntimeError("worker killed")),
         pytest.raises(RuntimeError),
     ):
         services.sla_alerts_send()

@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from apps.core.factories import BusinessCalendarFactory, LeadFactory, TerritoryFactory, UserFactory
 from apps.core.models import Lead, LeadStage, LeadTransition, Opportunity, Role
 from apps.core.services import leads
-from apps.sales_ops.factories import SlaPolicyFactory
 from apps.sales_ops.models import SlaClock, SlaEvent, SlaPolicy
+from apps.sales_ops.sla.factories import SlaPolicyFactory
 from tests.sales_ops.conftest import T0, H, handed_off
 
 

@@ -1,4 +1,4 @@
-"""factory-boy factories for sales ops, shared by the tests and by the demo data."""
+"""factory-boy factories for the deal desk, shared by the tests and by the demo data."""
 
 from decimal import Decimal
 
@@ -6,43 +6,7 @@ import factory
 from factory.django import DjangoModelFactory
 
 from apps.core.factories import OpportunityFactory
-from apps.core.models import LeadStage
-from apps.sales_ops.deal_desk.models import discount_percent
-from apps.sales_ops.models import ApprovalRule, DealRequest, PaymentTerms, RuleApprover, SlaEscalation, SlaPolicy
-
-
-class SlaPolicyFactory(DjangoModelFactory):
-    """'Accept within 4 working hours': warn the owner at 75 %, tell owner and manager at breach."""
-
-    class Meta:
-        model = SlaPolicy
-        skip_postgeneration_save = True
-
-    name = factory.Sequence(lambda n: f"Policy {n}")
-    stage = LeadStage.SQL
-    target = 4
-    unit = SlaPolicy.Unit.HOURS
-    warn_at_percent = 75
-    calendar_mode = SlaPolicy.CalendarMode.ALWAYS
-
-    @factory.post_generation
-    def ladder(self, create, extracted, **kwargs):
-        """`ladder=[(level, recipient, hours_after_breach, email), ...]`; a default ladder when not given."""
-        if not create:
-            return
-        rungs = (
-            extracted
-            if extracted is not None
-            else [
-                (SlaEscalation.Level.WARNING, SlaEscalation.Recipient.OWNER, None, ""),
-                (SlaEscalation.Level.BREACH, SlaEscalation.Recipient.OWNER, None, ""),
-                (SlaEscalation.Level.BREACH, SlaEscalation.Recipient.MANAGER, None, ""),
-            ]
-        )
-        SlaEscalation.objects.bulk_create(
-            SlaEscalation(policy=self, level=level, recipient=recipient, hours_after_breach=hours, email=email)
-            for level, recipient, hours, email in rungs
-        )
+from apps.sales_ops.deal_desk.models import ApprovalRule, DealRequest, PaymentTerms, RuleApprover, discount_percent
 
 
 class ApprovalRuleFactory(DjangoModelFactory):

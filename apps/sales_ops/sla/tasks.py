@@ -1,9 +1,8 @@
-"""Celery tasks of sales ops: thin, idempotent, calling the services."""
+"""Celery tasks of lead SLAs: thin, idempotent, calling the services."""
 
 from celery import shared_task
 from django.utils import timezone
 
-from apps.sales_ops.deal_desk import services as deal_desk
 from apps.sales_ops.sla import services as sla
 
 
@@ -23,9 +22,3 @@ def sla_alerts_send_task() -> int:
 def sla_digest_task() -> int:
     """Every morning: each subscribed manager's digest of their team's open breaches."""
     return sla.sla_digest_send(day=timezone.localdate())
-
-
-@shared_task(acks_late=True)
-def deal_desk_scan_task() -> int:
-    """Every minute: deal desk reminders and escalations that have come due, and approvals that lapsed."""
-    return deal_desk.deal_desk_scan()

@@ -1,5 +1,4 @@
-"""Demo data for sales ops: the SLA agreements a typical revenue team starts with, clocks for open leads,
-and a deal desk with its approval matrix, finance and legal approvers, and requests in each state."""
+"""Demo data for the deal desk: its approval matrix, finance and legal approvers, and requests in each state."""
 
 from decimal import Decimal
 
@@ -8,79 +7,9 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 
 from apps.core.factories import AccountFactory, OpportunityFactory
-from apps.core.models import Account, Lead, LeadStage, OpportunityStage, User
+from apps.core.models import Account, OpportunityStage, User
 from apps.sales_ops.deal_desk import services as deal_desk
-from apps.sales_ops.models import ApprovalRule, DealRequest, RuleApprover, SlaClock, SlaEscalation, SlaPolicy
-from apps.sales_ops.sla.services import sla_clock_start, sla_policy_for, sla_policy_save
-
-Rung = SlaEscalation
-POLICIES = [
-    (
-        {
-            "name": "Accept hand-offs within 4 working hours",
-            "priority": 10,
-            "stage": LeadStage.SQL,
-            "target": 4,
-            "unit": SlaPolicy.Unit.HOURS,
-            "warn_at_percent": 75,
-            "calendar_mode": SlaPolicy.CalendarMode.TERRITORY,
-            "pause_reasons": [],
-            "on_breach": SlaPolicy.OnBreach.NOTHING,
-        },
-        [
-            {"level": Rung.Level.WARNING, "recipient": Rung.Recipient.OWNER},
-            {"level": Rung.Level.BREACH, "recipient": Rung.Recipient.OWNER},
-            {"level": Rung.Level.BREACH, "recipient": Rung.Recipient.MANAGER},
-            {"level": Rung.Level.AFTER_BREACH, "hours_after_breach": 8, "recipient": Rung.Recipient.SECOND_MANAGER},
-        ],
-    ),
-    (
-        {
-            "name": "Convert or disqualify within 5 working days",
-            "priority": 20,
-            "stage": LeadStage.SAL,
-            "target": 5,
-            "unit": SlaPolicy.Unit.DAYS,
-            "warn_at_percent": 80,
-            "calendar_mode": SlaPolicy.CalendarMode.TERRITORY,
-            "pause_reasons": ["waiting on the customer"],
-            "on_breach": SlaPolicy.OnBreach.RECYCLE,
-        },
-        [
-            {"level": Rung.Level.WARNING, "recipient": Rung.Recipient.OWNER},
-            {"level": Rung.Level.BREACH, "recipient": Rung.Recipient.MANAGER},
-            {
-                "level": Rung.Level.AFTER_BREACH,
-                "hours_after_breach": 16,
-                "recipient": Rung.Recipient.ADDRESS,
-                "email": "salesops@example.com",
-            },
-        ],
-    ),
-]
-
-
-@transaction.atomic
-def sla_demo_seed() -> str:
-    """Idempotent: policies by name; a clock only for open leads that have none."""
-    for fields, ladder in POLICIES:
-        if not SlaPolicy.objects.filter(name=fields["name"]).exists():
-            sla_policy_save(data=fields, escalations=ladder)
-    started = 0
-    open_clocks = SlaClock.objects.filter(stopped_at__isnull=True).values("lead_id")
-    waiting = (
-        Lead.objects.filter(stage__in=[LeadStage.SQL, LeadStage.SAL])
-        .exclude(pk__in=open_clocks)
-        .select_related("account__territory__calendar")
-    )
-    for lead in waiting:
-        if (policy := sla_policy_for(lead)) is not None:
-            sla_clock_start(lead=lead, policy=policy, at=lead.stage_changed_at)
-            started += 1
-    return f"SLA demo: {SlaPolicy.objects.count()} policies, {started} clocks started."
-
-
-# --- the deal desk ----------------------------------------------------------------------------------------------
+from apps.sales_ops.deal_desk.models import ApprovalRule, DealRequest, RuleApprover
 
 APPROVERS = [
     # username, first, last, group
