@@ -2,7 +2,7 @@
 
 import pytest
 
-from apps.sales_ops.factories import SlaPolicyFactory
+from apps.sales_ops.sla.factories import SlaPolicyFactory
 from tests.sales_ops.conftest import handed_off
 
 

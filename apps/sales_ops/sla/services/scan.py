@@ -4,13 +4,13 @@ they queue."""
 import datetime as dt
 from collections import defaultdict
 
-from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from apps.core.selectors import calendar_schedules
 from apps.core.services import leads as lead_services
 from apps.core.services.batches import in_locked_batches
+from apps.core.services.dispatch import enqueue_after_commit
 from apps.sales_ops.sla.models import (
     SlaClock,
     SlaEscalation,
@@ -65,7 +65,7 @@ class _ScanBatch:
         # transaction, so none exists yet: a clash would be a bug, and it rolls the whole batch back.
         SlaNotice.objects.bulk_create(self.notices)
         if self.notices:
-            transaction.on_commit(_queue_alerts)
+            _queue_alerts()
         for clock in self.finally_breached:
             _act_on_final_breach(clock, self.now)
 
@@ -147,6 +147,7 @@ def _act_on_final_breach(clock: SlaClock, now: dt.datetime) -> None:
 
 
 def _queue_alerts() -> None:
+    """The sender, once the scan commits; if the broker is down then, beat re-drives it within a minute."""
     from apps.sales_ops.sla.tasks import sla_alerts_send_task  # tasks import this module
 
-    sla_alerts_send_task.delay()
+    enqueue_after_commit(sla_alerts_send_task)
