@@ -5,9 +5,9 @@ from unittest import mock
 
 from kombu.exceptions import OperationalError
 
-from apps.sales_ops.sla.factories import SlaPolicyFactory
 from apps.sales_ops.models import SlaNotice
 from apps.sales_ops.sla import services
+from apps.sales_ops.sla.factories import SlaPolicyFactory
 from apps.sales_ops.sla.tasks import sla_alerts_send_task
 from tests.sales_ops.conftest import T0, H, handed_off
 
