@@ -175,14 +175,34 @@ def smtp_sink():
 
 
 class CeleryProcesses:
-    """`celery worker` and `celery beat` of the project, started by name, killed by name or all at the end."""
+    """`celery worker` and `celery beat` of the project, started by name, killed by name or all at the end.
+
+    Supervised as production runs them (deploy/systemd: `Restart=always`, smops/Procfile: a restart loop): a process
+    that exits by itself (kombu's Redis transport can still die on a connection it already closed) is started again
+    after two seconds; one the test kills stays down. `restarts` lists what was restarted, for the failure message.
+    """
 
     def __init__(self, env: dict, folder: Path):
         self.env, self.folder = env, folder
         self.processes: dict[str, subprocess.Popen] = {}
+        self.commands: dict[str, tuple[str, ...]] = {}
+        self.killed: set[str] = set()
+        self.restarts: list[str] = []
+        self._stop = threading.Event()
+        self._supervisor = threading.Thread(target=self._supervise, daemon=True)
+        self._supervisor.start()
+
+    def _supervise(self) -> None:
+        while not self._stop.wait(2):
+            for name, process in list(self.processes.items()):
+                if process.poll() is not None and name not in self.killed and not self._stop.is_set():
+                    self.restarts.append(f"{name} exited ({process.returncode}), restarted")
+                    self._start(name, *self.commands[name])
 
     def _start(self, name: str, *args: str) -> subprocess.Popen:
         assert name not in self.processes or self.processes[name].poll() is not None, f"{name} is running"
+        self.commands[name] = args
+        self.killed.discard(name)
         log = open(self.folder / f"{name}.log", "ab")  # noqa: SIM115 - the process writes it until killed
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "smops", *args],
@@ -204,19 +224,22 @@ class CeleryProcesses:
         return self._start(name, "beat", "--loglevel", "INFO", "--pidfile", str(self.folder / f"{name}.pid"))
 
     def kill(self, name: str) -> None:
-        """SIGKILL to the whole group: no warm shutdown, no restoring of messages, connections cut."""
+        """SIGKILL to the whole group: no warm shutdown, no restoring of messages, connections cut. It stays down."""
+        self.killed.add(name)
         _kill_group(self.processes[name])
 
     def alive(self, name: str) -> bool:
         return self.processes[name].poll() is None
 
     def kill_all(self) -> None:
+        self._stop.set()
+        self._supervisor.join(timeout=10)
         for process in self.processes.values():
             _kill_group(process)
 
     def logs(self, lines: int = 40) -> str:
         """The end of every process's log, for a failure message."""
-        parts = []
+        parts = [f"--- restarts: {self.restarts or 'none'}"]
         for path in sorted(self.folder.glob("*.log")):
             tail = path.read_text(errors="replace").splitlines()[-lines:]
             parts.append(f"--- {path.name} (last {len(tail)} lines) ---\n" + "\n".join(tail))
