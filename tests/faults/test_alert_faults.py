@@ -285,13 +285,19 @@ def test_smtp_down_for_a_minute_is_retried_until_everything_is_delivered(celery_
 
 def test_the_worker_survives_a_broker_restart(celery_processes, redis_server):
     celery_processes.worker("worker")
-    # The worker writes a heartbeat as it starts taking tasks.
-    wait_until(WorkerHeartbeat.objects.exists, timeout=90, what="the worker's first heartbeat")
+    client = Celery("faults", broker=redis_server.url, set_as_current=False)  # never the suite's app
+    # A running worker: it has taken a task from the broker (its start-up heartbeat alone comes before it consumes;
+    # an outage inside those first milliseconds can leave kombu's consumer hung, which /healthz/ reports).
+    wait_until(WorkerHeartbeat.objects.exists, timeout=90, what="the worker's start-up heartbeat")
+    asked_at = timezone.now()
+    client.send_task("apps.core.tasks.worker_heartbeat_task")
+    wait_until(
+        lambda: WorkerHeartbeat.objects.filter(seen_at__gt=asked_at).exists(), timeout=90, what="its first task"
+    )
     redis_server.kill()
     time.sleep(min(REDIS_DOWN, 10))
     redis_server.start()
     restarted_at = timezone.now()
-    client = Celery("faults", broker=redis_server.url, set_as_current=False)  # never the suite's app
     sent_at = [0.0]
 
     def heard_from_again() -> bool:
