@@ -17,6 +17,7 @@ from apps.sales_ops.deal_desk import services as services
 from apps.sales_ops.deal_desk.demo import APPROVERS
 from apps.sales_ops.deal_desk.factories import ApprovalRuleFactory
 from apps.sales_ops.models import ApprovalDelegation, DealDecision, DealEvent, DealRequest
+from tests.sales_ops.deal_desk.test_views import service_terms
 
 Status = DealRequest.Status
 JUNE_10 = dt.datetime(2026, 6, 10, 12, tzinfo=dt.UTC)
@@ -28,22 +29,9 @@ def words(length: int) -> str:
     return text + "x" * (length - len(text))
 
 
-def terms(**overrides) -> dict:
-    data = {
-        "list_amount": Decimal("100000.00"),
-        "net_amount": Decimal("80000.00"),
-        "currency": "EUR",
-        "term_months": 24,
-        "payment_terms": "net_30",
-        "billing_frequency": "annually",
-        "justification": "Competitive displacement.",
-    }
-    return {**data, **overrides}
-
-
 def draft(rep, **overrides) -> DealRequest:
     opportunity = OpportunityFactory(owner=rep, currency="EUR")
-    return services.deal_request_create(requester=rep, opportunity=opportunity, data=terms(**overrides))
+    return services.deal_request_create(requester=rep, opportunity=opportunity, data=service_terms(**overrides))
 
 
 @pytest.fixture
@@ -89,7 +77,7 @@ def test_an_edit_past_the_limit_is_refused_and_the_draft_keeps_its_justification
 def test_the_form_names_the_justifications_limit_and_writes_nothing(client, rep):
     opportunity = OpportunityFactory(owner=rep, currency="EUR")
     client.force_login(rep)
-    data = {**terms(justification="x" * 57000), "opportunity": opportunity.pk, "action": "draft"}
+    data = {**service_terms(justification="x" * 57000), "opportunity": opportunity.pk, "action": "draft"}
     response = client.post("/sales/deals/new/", data)
     assert response.status_code == 400
     assert response.context["form"].errors["justification"] == [
@@ -100,7 +88,7 @@ def test_the_form_names_the_justifications_limit_and_writes_nothing(client, rep)
 
 def test_the_api_names_the_justifications_limit_and_writes_nothing(api, rep):
     opportunity = OpportunityFactory(owner=rep, currency="EUR")
-    payload = {**terms(justification="x" * 57000), "opportunity": opportunity.pk}
+    payload = {**service_terms(justification="x" * 57000), "opportunity": opportunity.pk}
     response = api.as_user(rep).post("/api/v1/deal-desk/requests/", payload, format="json")
     assert response.status_code == 400
     assert response.json() == {"justification": ["The justification may be at most 5,000 characters."]}
