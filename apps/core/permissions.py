@@ -37,6 +37,7 @@ is_manager = _role(Role.MANAGER)
 is_sales_ops = _role(Role.SALES_OPS)
 is_marketing_ops = _role(Role.MARKETING_OPS)
 is_ops = is_sales_ops | is_marketing_ops
+is_legal = _role(Role.LEGAL)
 
 
 @rules.predicate
@@ -158,6 +159,23 @@ may_view_every_deal_report = is_sales_ops
 
 may_manage_budgets = is_marketing_ops
 
+# --- the content library ----------------------------------------------------------------------------------------
+
+# Marketing owns the library: marketing ops create assets and run it in the admin.
+may_manage_content = is_marketing_ops
+# Reviewers approve or reject versions: marketing ops for every asset, legal as well for customer-facing ones.
+# Which roles an asset needs, and that nobody approves a version of an asset they own or uploaded, is the
+# library's review service's to answer (`content_review_roles` names the roles a user reviews in).
+may_review_content = is_marketing_ops | is_legal
+# Curators see the whole library: every status, every version, the history and usage (owners: their own assets).
+is_content_curator = is_marketing_ops | is_legal
+may_curate_asset = is_content_curator | owns
+# An asset's details, new versions, submitting and archiving: its owner and marketing ops.
+may_edit_asset = is_marketing_ops | owns
+# Sharing is recorded on one's own opportunity (the share service checks the opportunity's owner).
+may_share_content = is_rep | is_manager
+may_view_content_reports = is_ops | is_manager
+
 # --- the organisation (the user admin) --------------------------------------------------------------------------
 
 # Roles sales ops may give and take: those below their own.
@@ -212,6 +230,12 @@ PERMISSIONS = {
     "sales_ops.may_view_every_deal": may_view_every_deal,
     "sales_ops.may_view_deal_report": may_view_deal_report,
     "marketing_ops.may_manage_budgets": may_manage_budgets,
+    "marketing_ops.may_manage_content": may_manage_content,
+    "marketing_ops.may_review_content": may_review_content,
+    "marketing_ops.may_curate_asset": may_curate_asset,
+    "marketing_ops.may_edit_asset": may_edit_asset,
+    "marketing_ops.may_share_content": may_share_content,
+    "marketing_ops.may_view_content_reports": may_view_content_reports,
 }
 
 for _name, _predicate in PERMISSIONS.items():
@@ -250,6 +274,13 @@ def visible_opportunities(user: User, queryset: QuerySet[Opportunity] | None = N
 def deal_report_requesters(user: User) -> set[int] | None:
     """Whose deal requests `user`'s deal desk report counts: everyone's (None) for sales ops, else their team's."""
     return None if may_view_every_deal_report(user) else team_of(user)
+
+
+def content_review_roles(user: User) -> set[str]:
+    """The reviewer roles (`Role` values) `user` approves content in: marketing ops, legal; an admin both."""
+    if is_admin(user):
+        return {Role.MARKETING_OPS, Role.LEGAL}
+    return {role for role in (Role.MARKETING_OPS, Role.LEGAL) if user.is_authenticated and user.has_role(role)}
 
 
 def assignable_roles(user: User) -> tuple[str, ...]:

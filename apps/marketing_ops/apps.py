@@ -6,8 +6,8 @@ from django.apps import AppConfig
 class MarketingOpsConfig(AppConfig):
     name = "apps.marketing_ops"
     label = "marketing_ops"
-    capabilities = ("budgets",)
-    verbose_name = "Marketing ops: campaign budgets"
+    capabilities = ("budgets", "content")
+    verbose_name = "Marketing ops: campaign budgets and the content library"
 
     def seed_demo(self) -> str:
         """Called by `manage.py seed_demo`: teams, envelopes, campaigns with spend, touches and rates."""

@@ -13,8 +13,24 @@ from apps.marketing_ops.budgets.models import (
     SpendKind,
     Team,
 )
+from apps.marketing_ops.content.models import (
+    Asset,
+    AssetEvent,
+    AssetVersion,
+    ContentShare,
+    ContentUsage,
+    Tag,
+    VersionReview,
+)
 
 __all__ = [
+    "Asset",
+    "AssetEvent",
+    "AssetVersion",
+    "ContentShare",
+    "ContentUsage",
+    "Tag",
+    "VersionReview",
     "BudgetAlert",
     "BudgetEnvelope",
     "BudgetMove",

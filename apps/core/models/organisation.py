@@ -27,6 +27,7 @@ class Role(models.TextChoices):
     MANAGER = "manager", "Manager"
     SALES_OPS = "sales_ops", "Sales ops"
     MARKETING_OPS = "marketing_ops", "Marketing ops"
+    LEGAL = "legal", "Legal"  # reviews customer-facing content
 
 
 class User(AbstractUser):
