@@ -60,6 +60,9 @@ class AssetForm(forms.ModelForm):
     """The asset's details and tags; saved by the services, with `actor` set by the admin."""
 
     actor: User | None = None
+    url = forms.URLField(
+        max_length=500, required=False, assume_scheme="https", help_text=Asset._meta.get_field("url").help_text
+    )
 
     class Meta:
         model = Asset
