@@ -164,3 +164,21 @@ def test_rejecting_a_new_version_keeps_the_published_one(internal_asset, owner, 
     second.refresh_from_db()
     assert internal_asset.status == AssetStatus.PUBLISHED and internal_asset.current_version == first
     assert second.status == VersionStatus.REJECTED
+
+
+def test_the_superseded_version_is_readable_by_owner_and_reviewers_never_by_reps(
+    internal_asset, owner, marketing_ops, legal, rep, frozen
+):
+    from django.http import Http404
+
+    from apps.marketing_ops.content.serving import version_for_download
+
+    submitted(internal_asset, owner, "one")
+    reviews.asset_approve(asset_id=internal_asset.pk, actor=marketing_ops)
+    submitted(internal_asset, owner, "two")
+    reviews.asset_approve(asset_id=internal_asset.pk, actor=marketing_ops)
+    for reader in (owner, marketing_ops, legal):
+        assert version_for_download(user=reader, asset_id=internal_asset.pk, number=1).number == 1
+    assert version_for_download(user=rep, asset_id=internal_asset.pk).number == 2
+    with pytest.raises(Http404):
+        version_for_download(user=rep, asset_id=internal_asset.pk, number=1)
