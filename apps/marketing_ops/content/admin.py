@@ -160,7 +160,9 @@ class AssetAdmin(WorkbenchAdmin):
         obj.refresh_from_db()
 
     def save_related(self, request, form, formsets, change):
-        pass  # tags were set by the service; the inlines are read-only
+        # Not form.save_m2m(): the service set the tags. The inlines are view-only, so their formsets save nothing.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def _move(self, request, queryset, service, done: str):
         moved = 0

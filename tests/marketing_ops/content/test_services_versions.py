@@ -159,8 +159,8 @@ def test_only_an_editor_uploads(internal_asset, rep):
 
 
 def test_a_failure_after_the_file_was_stored_deletes_it_again(internal_asset, owner):
-    with mock.patch.object(versions, "asset_event", side_effect=RuntimeError("database went away")):
-        with pytest.raises(RuntimeError):
-            upload(internal_asset, owner)
+    failing = mock.patch.object(versions, "asset_event", side_effect=RuntimeError("database went away"))
+    with failing, pytest.raises(RuntimeError):
+        upload(internal_asset, owner)
     assert not AssetVersion.objects.exists()
     assert stored() == []
