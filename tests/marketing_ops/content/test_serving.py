@@ -33,7 +33,8 @@ def body(response) -> bytes:
     try:
         return b"".join(response.streaming_content)
     finally:
-        response.close()
+        # Not response.close(): that signals the end of a request, which closes the test's database connection.
+        response.file_to_stream.close()
 
 
 def get(user, asset, number=None, **kwargs):
