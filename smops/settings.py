@@ -344,6 +344,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Every uploaded file: size and type checked by content (apps/core/files.py); a larger body is refused unread
 # (apps/core/uploads.py).
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_MB", default=10) * 1024 * 1024
+# The content library takes larger files (decks, videos): its uploads may send up to this much.
+CONTENT_UPLOAD_MAX_BYTES = env.int("CONTENT_UPLOAD_MAX_MB", default=100) * 1024 * 1024
 
 # --- campaign budgets ----------------------------------------------------------------------------
 # Budgets, plans and reports are in this currency; spend in any other is converted through the dated rates.

@@ -45,6 +45,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "marketing_ops.campaign": ("view",),
         "marketing_ops.program": ("view",),
         "marketing_ops.campaigntouch": ("view",),
+        "marketing_ops.asset": ("view",),
     },
     Role.MARKETING_OPS: {
         "core.account": ("view", "add", "change"),
@@ -64,6 +65,22 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "marketing_ops.budgetmove": ("view", "add"),
         "marketing_ops.campaigntouch": ALL,
         "marketing_ops.budgetalert": ("view",),
+        # The content library: marketing keeps the tags and describes assets; every move goes through the services
+        # (admin actions), versions come from uploads, and reviews, history, usage and shares are only read.
+        "marketing_ops.tag": ALL,
+        "marketing_ops.asset": ("view", "add", "change"),
+        "marketing_ops.assetversion": ("view",),
+        "marketing_ops.versionreview": ("view",),
+        "marketing_ops.assetevent": ("view",),
+        "marketing_ops.contentusage": ("view",),
+        "marketing_ops.contentshare": ("view",),
+    },
+    # Legal reviews customer-facing content: it reads assets, their versions, reviews and history.
+    Role.LEGAL: {
+        "marketing_ops.asset": ("view",),
+        "marketing_ops.assetversion": ("view",),
+        "marketing_ops.versionreview": ("view",),
+        "marketing_ops.assetevent": ("view",),
     },
     Role.MANAGER: {},
     Role.REP: {},

@@ -14,9 +14,19 @@ from apps.core.files import human_size
 # Room for the multipart boundaries and the form's other fields around the file itself.
 MULTIPART_ALLOWANCE = 1024 * 1024
 
+# The content library's uploads (decks, videos) may be larger than other files: CONTENT_UPLOAD_MAX_BYTES.
+CONTENT_PATHS = ("/api/v1/content/", "/marketing/content/")
 
-def request_limit() -> int:
-    return settings.UPLOAD_MAX_BYTES + MULTIPART_ALLOWANCE
+
+def file_limit(path: str = "") -> int:
+    """The largest file a request to `path` may carry: the content library's limit there, if larger."""
+    if path.startswith(CONTENT_PATHS):
+        return max(settings.UPLOAD_MAX_BYTES, settings.CONTENT_UPLOAD_MAX_BYTES)
+    return settings.UPLOAD_MAX_BYTES
+
+
+def request_limit(path: str = "") -> int:
+    return file_limit(path) + MULTIPART_ALLOWANCE
 
 
 class UploadLimitMiddleware:
@@ -30,8 +40,8 @@ class UploadLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > request_limit():
-            message = f"The upload is too large: a file may be at most {human_size(settings.UPLOAD_MAX_BYTES)}."
+        if length > request_limit(request.path):
+            message = f"The upload is too large: a file may be at most {human_size(file_limit(request.path))}."
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": message, "code": "too_large"}, status=413)
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
