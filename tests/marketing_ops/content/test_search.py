@@ -46,7 +46,7 @@ def titles(queryset) -> list[str]:
 
 @pytest.fixture
 def corpus(db):
-    """"Kubernetes" once in a title, once in a tag, once in a description, many times in a body; one asset without."""
+    """ "Kubernetes" once in a title, once in a tag, once in a description, many times in a body; one asset without."""
     in_title = published_asset(title="Kubernetes migration guide")
     in_tag = published_asset(title="Cloud platform overview")
     in_tag.tags.add(TagFactory(name="Kubernetes", slug="kubernetes"))
