@@ -171,20 +171,20 @@ def content_most_used(
 ) -> QuerySet[Asset]:
     """The assets most viewed, downloaded and shared in the period, by the sum of the three (then by title).
 
-    Each carries `views`, `downloads`, `shares` and `uses` (their sum). One query: the counts are subqueries, so
+    Each carries `view_count`, `download_count`, `share_count` and `use_count` (their sum). One query: the counts are subqueries, so
     that the three relations do not multiply one another as joins would.
     """
     usage = ContentUsage.objects.filter(_period("at", since, until), asset=OuterRef("pk"))
     return (
         Asset.objects.annotate(
-            views=_count(usage.filter(action=ContentUsage.Action.VIEW)),
-            downloads=_count(usage.filter(action=ContentUsage.Action.DOWNLOAD)),
-            shares=_count(ContentShare.objects.filter(_period("at", since, until), asset=OuterRef("pk"))),
+            view_count=_count(usage.filter(action=ContentUsage.Action.VIEW)),
+            download_count=_count(usage.filter(action=ContentUsage.Action.DOWNLOAD)),
+            share_count=_count(ContentShare.objects.filter(_period("at", since, until), asset=OuterRef("pk"))),
         )
-        .annotate(uses=Coalesce("views", 0) + Coalesce("downloads", 0) + Coalesce("shares", 0))
-        .filter(uses__gt=0)
+        .annotate(use_count=F("view_count") + F("download_count") + F("share_count"))
+        .filter(use_count__gt=0)
         .select_related("owner")
-        .order_by("-uses", "title", "id")[:limit]
+        .order_by("-use_count", "title", "id")[:limit]
     )
 
 
