@@ -171,8 +171,8 @@ def content_most_used(
 ) -> QuerySet[Asset]:
     """The assets most viewed, downloaded and shared in the period, by the sum of the three (then by title).
 
-    Each carries `view_count`, `download_count`, `share_count` and `use_count` (their sum). One query: the counts are subqueries, so
-    that the three relations do not multiply one another as joins would.
+    Each carries `view_count`, `download_count`, `share_count` and `use_count` (their sum). One query: the counts
+    are subqueries, so that the three relations do not multiply one another as joins would.
     """
     usage = ContentUsage.objects.filter(_period("at", since, until), asset=OuterRef("pk"))
     return (
