@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Full-text and trigram lookups (`title__trigram_word_similar`); harmless on SQLite.
+    "django.contrib.postgres",
     "rest_framework",
     "knox",
     "django_filters",

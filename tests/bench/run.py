@@ -1,6 +1,7 @@
 """`make bench`: fills PostgreSQL with a million leads and their SLA clocks; times the lead list, the SLA scan and
-the deal desk (routing, API submissions, the approver's inbox); and with 10,000 campaigns and a million spend
-entries, the budget roll-up. `--only leads|deal_desk|budget` runs one part."""
+the deal desk (routing, API submissions, the approver's inbox); with 10,000 campaigns and a million spend
+entries, the budget roll-up; and with 100,000 assets, the content library's search. `--only
+leads|deal_desk|budget|content` runs one part."""
 
 import argparse
 import os
@@ -28,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     # Static files are not collected for the bench; WhiteNoise says so on every start, which is noise here.
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
-    from tests.bench import budget
+    from tests.bench import budget, content
     from tests.bench.database import NotABenchDatabase
     from tests.bench.measure import BenchError
 
@@ -42,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in ("all", "budget"):
             budget.prepare(refill=args.refill and args.only == "budget")
             budget_result = budget.measure(warmup=args.budget_warmup, repeat=args.budget_repeat)
+        if args.only in ("all", "content"):
+            content.prepare(refill=args.refill and args.only == "content")
+            content_result = content.measure(warmup=args.content_warmup, repeat=args.content_repeat)
     except (NotABenchDatabase, BenchError) as error:
         print(f"bench failed: {error}", file=sys.stderr)
         return 1
@@ -52,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         _report_deal_desk(deal_result, args)
     if args.only in ("all", "budget"):
         budget.report(budget_result, repeat=args.budget_repeat, warmup=args.budget_warmup, print_table=_print_table)
+    if args.only in ("all", "content"):
+        content.report(content_result, repeat=args.content_repeat, warmup=args.content_warmup, print_table=_print_table)
     return 0
 
 
@@ -66,12 +72,15 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--deal-submissions", type=int, default=200, help="timed deal desk submissions (median)")
     parser.add_argument(
         "--only",
-        choices=["all", "leads", "deal_desk", "budget"],
+        choices=["all", "leads", "deal_desk", "budget", "content"],
         default="all",
-        help="leads: the lead list and the SLA scan; deal_desk: routing, submissions, the inbox; budget: the roll-up",
+        help="leads: the lead list and the SLA scan; deal_desk: routing, submissions, the inbox; budget: the roll-up; "
+        "content: the library's search",
     )
     parser.add_argument("--budget-repeat", type=int, default=7, help="timed budget roll-ups (median)")
     parser.add_argument("--budget-warmup", type=int, default=1, help="untimed budget roll-ups first")
+    parser.add_argument("--content-repeat", type=int, default=30, help="timed content searches (median)")
+    parser.add_argument("--content-warmup", type=int, default=3, help="untimed content searches first")
     return parser.parse_args(argv)
 
 
