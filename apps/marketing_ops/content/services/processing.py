@@ -357,7 +357,7 @@ def _png(image) -> Outcome:
     if image.mode not in ("RGB", "RGBA", "L", "LA"):
         image = image.convert("RGBA" if "transparency" in image.info or image.mode == "P" else "RGB")
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")
     return Outcome(DONE, png=out.getvalue())
 
 

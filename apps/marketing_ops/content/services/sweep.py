@@ -59,7 +59,7 @@ def _archive_expired(today: dt.date) -> int:
     archived = 0
     expired = Asset.objects.filter(status__in=ARCHIVABLE, expires_on__lte=today).order_by("pk")
     for asset_id, expires_on in expired.values_list("pk", "expires_on"):
-        reason = f"Expired on {_shown(expires_on)}: archived by the daily sweep."
+        reason = f"Expired on {date_shown(expires_on)}: archived by the daily sweep."
         archived += _archive(asset_id=asset_id, reason=reason)
     return archived
 
@@ -164,7 +164,7 @@ def _reminder_context(asset: Asset, what: str, days: int, date: dt.date, today: 
         "audience": asset.get_audience_display(),
         "owner": asset.owner.get_full_name() or asset.owner.username,
         "date": date.isoformat(),
-        "date_shown": _shown(date),
+        "date_shown": date_shown(date),
         "time_zone": timezone.get_current_timezone_name(),
         "link": f"/marketing/content/{asset.pk}/",
     }
@@ -200,16 +200,16 @@ def _list_stale(today: dt.date) -> int:
             "title": asset.title,
             "status": asset.get_status_display(),
             "owner": asset.owner.get_full_name() or asset.owner.username,
-            "last_reviewed": _shown(timezone.localdate(asset.reviewed_at)) if asset.reviewed_at else "",
-            "created": _shown(timezone.localdate(asset.created_at)),
+            "last_reviewed": date_shown(timezone.localdate(asset.reviewed_at)) if asset.reviewed_at else "",
+            "created": date_shown(timezone.localdate(asset.created_at)),
             "link": f"/marketing/content/{asset.pk}/",
         }
         for asset in stale[:STALE_LIST_MAX]
     ]
     context = {
         "day": today.isoformat(),
-        "day_shown": _shown(today),
-        "since_shown": _shown(cutoff.date()),
+        "day_shown": date_shown(today),
+        "since_shown": date_shown(cutoff.date()),
         "time_zone": timezone.get_current_timezone_name(),
         "total": total,
         "more": total - len(rows),
@@ -229,6 +229,6 @@ def _marketing_ops_emails() -> list[str]:
     )
 
 
-def _shown(day: dt.date) -> str:
+def date_shown(day: dt.date) -> str:
     """A date as people read it in an e-mail: "Monday 7 December 2026"."""
     return f"{day:%A} {day.day} {day:%B %Y}"
