@@ -87,7 +87,7 @@ ASSETS = [
      ["Automation", "Product launch"], "Two pages on workflow automation: triggers, approvals, audit trail.",
      "Automate approvals, alerts and hand-offs without code.\n300 ready-made workflow templates.\n"
      "Every run audited and replayable.", "pdf", {"expires": 9}),
-    ("Pricing and packaging one-pager, H1 2026", K.ONE_PAGER, CUSTOMER, S.PUBLISHED, "Platform", "", F.DECISION,
+    ("Pricing and packaging one-pager", K.ONE_PAGER, CUSTOMER, S.PUBLISHED, "Platform", "", F.DECISION,
      "en", ["Pricing"], "List prices of the Growth, Business and Enterprise plans and what each includes.",
      "Growth: 49 USD per seat and month.\nBusiness: 79 USD per seat and month.\nEnterprise: on request.",
      "pdf", {"expires": 5}),

@@ -102,17 +102,18 @@ def test_no_reminder_for_an_archived_asset(owner):
 
 
 def test_the_reminder_names_the_asset_the_date_its_zone_and_links_to_the_asset_page(owner, mailoutbox):
-    asset = published_asset(owner=owner, review_by=FAR, expires_on=TODAY + 3 * DAY, title="Q1 pricing one-pager")
+    asset = published_asset(owner=owner, review_by=FAR, expires_on=TODAY + 3 * DAY, title='"Q1" pricing & plans')
     content_sweep(today=TODAY)
     outbox_flush_task()
     (message,) = EmailMessage.objects.all()
     assert message.to == ["olga@example.com"]
-    assert message.subject == "Expires in 3 days: Q1 pricing one-pager"
-    assert '"Q1 pricing one-pager" expires on Thursday 5 March 2026, in 3 days.' in message.body_text
+    assert message.subject == 'Expires in 3 days: "Q1" pricing & plans'
+    assert '""Q1" pricing & plans" expires on Thursday 5 March 2026, in 3 days.' in message.body_text
     assert "Expires on: Thursday 5 March 2026 (a day in the UTC time zone)" in message.body_text
     assert f"Open it in smops: {settings.SITE_URL}/marketing/content/{asset.pk}/\n" in message.body_text
     assert f'href="{settings.SITE_URL}/marketing/content/{asset.pk}/"' in message.body_html
-    assert [m.subject for m in mailoutbox] == ["Expires in 3 days: Q1 pricing one-pager"]
+    assert "<strong>&quot;Q1&quot; pricing &amp; plans</strong>" in message.body_html
+    assert [m.subject for m in mailoutbox] == ['Expires in 3 days: "Q1" pricing & plans']
 
 
 def test_the_reminder_of_an_owner_who_left_goes_to_marketing_ops(owner, ops):
