@@ -246,10 +246,23 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "apps.core.tasks.worker_heartbeat_task", "schedule": SCAN_INTERVAL_SECONDS},
     "sla-digest": {"task": "apps.sales_ops.sla.tasks.sla_digest_task", "schedule": crontab(hour=6, minute=30)},
     "budget-watch": {"task": "apps.marketing_ops.budgets.tasks.budget_watch_task", "schedule": crontab(minute=5)},
+    # Hourly, though its effects are daily (one e-mail per key and date): "archived on the expiry day" then holds
+    # within the hour whatever TIME_ZONE is, and a run that was missed or killed is made good within the hour.
+    "content-sweep": {"task": "apps.marketing_ops.content.tasks.content_sweep_task", "schedule": crontab(minute=15)},
+    "content-process-redrive": {
+        "task": "apps.marketing_ops.content.tasks.version_process_redrive_task",
+        "schedule": SCAN_INTERVAL_SECONDS,
+    },
 }
 
 # /healthz/ answers 503 naming the worker when no worker has run the heartbeat for this long (seconds).
 WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=3 * 60)
+
+# Content library, background work: how much of a file's text is kept for search (characters; pages, slides or
+# sheets read), and how many minutes a version may wait for its text and preview before the re-drive queues it again.
+CONTENT_TEXT_MAX_CHARS = env.int("CONTENT_TEXT_MAX_CHARS", default=200_000)
+CONTENT_TEXT_MAX_PAGES = env.int("CONTENT_TEXT_MAX_PAGES", default=300)
+CONTENT_PROCESS_REDRIVE_MINUTES = env.int("CONTENT_PROCESS_REDRIVE_MINUTES", default=10)
 
 # --- API ----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -10,7 +10,9 @@ class MarketingOpsConfig(AppConfig):
     verbose_name = "Marketing ops: campaign budgets and the content library"
 
     def seed_demo(self) -> str:
-        """Called by `manage.py seed_demo`: teams, envelopes, campaigns with spend, touches and rates."""
+        """Called by `manage.py seed_demo`: teams, envelopes, campaigns with spend, touches and rates; the content
+        library with its files, previews, reviews and usage."""
         from apps.marketing_ops.budgets.demo import budget_demo_seed
+        from apps.marketing_ops.content.demo import content_demo_seed
 
-        return budget_demo_seed()
+        return f"{budget_demo_seed()}\n{content_demo_seed()}"
