@@ -6,8 +6,8 @@ from django.apps import AppConfig
 class SalesOpsConfig(AppConfig):
     name = "apps.sales_ops"
     label = "sales_ops"
-    capabilities = ("sla", "deal_desk")
-    verbose_name = "Sales ops: lead SLAs"
+    capabilities = ("sla", "deal_desk", "coverage")
+    verbose_name = "Sales ops: lead SLAs, deal desk, quotas and coverage"
 
     def ready(self):
         from apps.core.signals import lead_moved
