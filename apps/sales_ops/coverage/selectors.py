@@ -160,7 +160,7 @@ class _Person:
     is_rep: bool
 
 
-def _people() -> dict[int, _Person]:
+def people_index() -> dict[int, _Person]:
     """Every active user with their manager and territory (one query): the tree teams roll up by."""
     is_rep = Exists(User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=Role.REP))
     rows = User.objects.filter(is_active=True).annotate(is_rep=is_rep)
@@ -179,7 +179,7 @@ def _people() -> dict[int, _Person]:
     }
 
 
-def _reports_of(people: dict[int, _Person]) -> dict[int, set[int]]:
+def teams_index(people: dict[int, _Person]) -> dict[int, set[int]]:
     """Each person's team, transitively, themselves included (the manager chain, read from memory)."""
     children = defaultdict(set)
     for person in people.values():
@@ -223,8 +223,8 @@ def coverage_report(
     first, last = quarter_bounds(quarter)
     definition = pipeline_definition()
     rules = Rules.from_settings()
-    people = _people()
-    teams = _reports_of(people)
+    people = people_index()
+    teams = teams_index(people)
     quotas = dict(Quota.objects.filter(quarter=quarter).values_list("rep_id", "amount"))
     visible = visible_rep_ids(user, people, teams)
     if rep is not None:
