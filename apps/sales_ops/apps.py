@@ -14,6 +14,12 @@ class SalesOpsConfig(AppConfig):
 
         lead_moved.connect(_start_or_stop_sla_clocks, dispatch_uid="sales_ops.sla_clocks")
 
+    def home_panels(self, user) -> list[tuple[str, dict]]:
+        """The home page's panels of sales ops: the rep's own coverage of this quarter."""
+        from apps.sales_ops.coverage.views import home_panels
+
+        return home_panels(user)
+
     def seed_demo(self) -> str:
         """Called by `manage.py seed_demo`: SLA policies and clocks; the deal desk matrix, approvers and requests."""
         from apps.sales_ops.deal_desk.demo import deal_desk_demo_seed

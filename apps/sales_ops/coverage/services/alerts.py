@@ -41,7 +41,7 @@ def _money(value) -> str:
 
 def coverage_alerts_send(*, today: dt.date) -> int:
     """E-mail the managers and marketing ops of an alert day (once each per period); the number of e-mails."""
-    from apps.sales_ops.coverage.selectors import people_index, teams_index, coverage_report
+    from apps.sales_ops.coverage.selectors import coverage_report, people_index, teams_index
 
     period = alert_period(today)
     if period is None:
