@@ -21,11 +21,13 @@ class SalesOpsConfig(AppConfig):
         return home_panels(user)
 
     def seed_demo(self) -> str:
-        """Called by `manage.py seed_demo`: SLA policies and clocks; the deal desk matrix, approvers and requests."""
+        """Called by `manage.py seed_demo`: SLA policies and clocks; the deal desk matrix, approvers and requests;
+        quotas and a spread of pipeline coverage."""
+        from apps.sales_ops.coverage.demo import coverage_demo_seed
         from apps.sales_ops.deal_desk.demo import deal_desk_demo_seed
         from apps.sales_ops.sla.demo import sla_demo_seed
 
-        return f"{sla_demo_seed()}\n{deal_desk_demo_seed()}"
+        return f"{sla_demo_seed()}\n{deal_desk_demo_seed()}\n{coverage_demo_seed()}"
 
 
 def _start_or_stop_sla_clocks(sender, *, lead, transition, **kwargs):
