@@ -246,7 +246,10 @@ CELERY_BEAT_SCHEDULE = {
     "budget-watch": {"task": "apps.marketing_ops.budgets.tasks.budget_watch_task", "schedule": crontab(minute=5)},
     # Daily: the quarter-start snapshot (on the quarter's first day, once) and the coverage alerts (first working
     # day, then weekly); both are idempotent, so a second run the same day finds nothing to do.
-    "coverage-daily": {"task": "apps.sales_ops.coverage.tasks.coverage_daily_task", "schedule": crontab(hour=5, minute=0)},
+    "coverage-daily": {
+        "task": "apps.sales_ops.coverage.tasks.coverage_daily_task",
+        "schedule": crontab(hour=5, minute=0),
+    },
 }
 
 # /healthz/ answers 503 naming the worker when no worker has run the heartbeat for this long (seconds).

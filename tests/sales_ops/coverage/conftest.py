@@ -2,7 +2,7 @@
 currency, EUR rates 1.20 from 1 October and 1.10 from 1 November; today is 23 November 2026 (the `frozen` clock).
 
 | rep | quota | won in Q4 | open in Q4 | trailing 4 quarters | multiple | gap | coverage | status |
-| ana | 100,000 | 20,000 | 120,000 + €10,000×1.10 = 131,000 | won 60,000 of 180,000 (6 deals) | 3.00 | 80,000 | 1.64 | uncovered |
+| ana | 100,000 | 20,000 | 120,000 + €10,000×1.10 = 131,000 | 60,000 of 180,000 (6) | 3.00 | 80,000 | 1.64 | uncov. |
 | ben | 50,000 | 0 | 100,000 | none | 2.50 (default) | 50,000 | 2.00 | thin |
 | cai | 40,000 | 50,000 | 10,000 | none | 2.50 | 0 | — | covered |
 | dee | 100,000 | €10,000×1.20 = 12,000 | 110,000 | won 40,000 of 50,000 (5 deals) | 1.25 | 88,000 | 1.25 | covered |

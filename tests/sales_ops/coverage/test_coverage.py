@@ -23,7 +23,10 @@ def test_rep_with_a_trailing_win_rate_needs_its_inverse(world, sales_ops):
     ana = _lines(sales_ops)[0]["ana"]
     assert (ana.quota, ana.won, ana.open_pipeline, ana.gap) == (D(100_000), D(20_000), D(131_000), D(80_000))
     assert (ana.win_rate, ana.required_multiple, ana.coverage, ana.status) == (
-        D("0.3333"), D("3.00"), D("1.64"), "uncovered"
+        D("0.3333"),
+        D("3.00"),
+        D("1.64"),
+        "uncovered",
     )
 
 
@@ -41,7 +44,11 @@ def test_rep_who_won_more_than_quota_has_no_gap_and_is_covered(world, sales_ops)
 def test_foreign_won_deal_counts_at_the_rate_of_its_close_date(world, sales_ops):
     dee = _lines(sales_ops)[0]["dee"]
     assert (dee.won, dee.gap, dee.required_multiple, dee.coverage, dee.status) == (
-        D(12_000), D(88_000), D("1.25"), D("1.25"), "covered"
+        D(12_000),
+        D(88_000),
+        D("1.25"),
+        D("1.25"),
+        "covered",
     )
 
 
@@ -77,9 +84,10 @@ def test_query_count_does_not_grow_with_reps(world, sales_ops, manager, django_a
     coverage_report(user=sales_ops, quarter=QUARTER, today=TODAY)  # the viewer's roles are read once, then kept
     with CaptureQueriesContext(connection) as before:
         coverage_report(user=sales_ops, quarter=QUARTER, today=TODAY)
-    from .conftest import deal
     from apps.core.factories import UserFactory
     from apps.core.models import Role
+
+    from .conftest import deal
 
     for i in range(5):
         deal(UserFactory(username=f"more{i}", roles=[Role.REP], manager=manager), 1000)
