@@ -1,7 +1,7 @@
 """The coverage API: GET /api/v1/coverage/?quarter=&rep=&team=&territory=, within what the caller may see."""
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,7 +17,14 @@ class CoverageApi(APIView):
     quarter-start snapshot beside each live figure. Reps see their own, managers their team's, ops all; a rep or
     team outside that is a 404."""
 
-    @extend_schema(parameters=[CoverageQuerySerializer], responses={200: None})
+    @extend_schema(
+        parameters=[CoverageQuerySerializer],
+        responses={
+            200: OpenApiResponse(description="Coverage lines of reps, teams and territories."),
+            400: OpenApiResponse(description="A query value that is not one (a quarter, an id); by field."),
+            404: OpenApiResponse(description="A rep or team you may not see, or none at all."),
+        },
+    )
     def get(self, request):
         if not request.user.has_perm("sales_ops.may_view_coverage"):
             raise PermissionDenied("Coverage is for reps, managers and ops.")
