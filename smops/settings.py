@@ -253,6 +253,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.marketing_ops.content.tasks.version_process_redrive_task",
         "schedule": SCAN_INTERVAL_SECONDS,
     },
+    # Daily: the quarter-start snapshot (on the quarter's first day, once) and the coverage alerts (first working
+    # day, then weekly); both are idempotent, so a second run the same day finds nothing to do.
+    "coverage-daily": {
+        "task": "apps.sales_ops.coverage.tasks.coverage_daily_task",
+        "schedule": crontab(hour=5, minute=0),
+    },
 }
 
 # /healthz/ answers 503 naming the worker when no worker has run the heartbeat for this long (seconds).
@@ -367,6 +373,18 @@ CONTENT_UPLOAD_MAX_BYTES = env.int("CONTENT_UPLOAD_MAX_MB", default=100) * 1024 
 COMPANY_CURRENCY = env("COMPANY_CURRENCY", default="USD")
 # A spend entry uses the newest rate on or before its date, if it is at most this many days old.
 EXCHANGE_RATE_MAX_AGE_DAYS = env.int("EXCHANGE_RATE_MAX_AGE_DAYS", default=31)
+
+# --- fiscal quarters and pipeline coverage -----------------------------------------------------------
+# The fiscal year's first month (1 = January: fiscal quarters are calendar quarters). A fiscal year is named by the
+# calendar year it ends in: with 2, '2027-Q1' is February to April 2026. Read by apps/core/quarters.py only.
+FISCAL_YEAR_START_MONTH = env.int("FISCAL_YEAR_START_MONTH", default=1)
+# The pipeline multiple a rep needs when their own trailing four quarters hold fewer closed deals than this.
+COVERAGE_MIN_CLOSED_DEALS = env.int("COVERAGE_MIN_CLOSED_DEALS", default=5)
+COVERAGE_DEFAULT_MULTIPLE = env("COVERAGE_DEFAULT_MULTIPLE", default="2.5")
+# A rep who won nothing of enough closed deals would need infinite pipe: the multiple stops here.
+COVERAGE_MAX_MULTIPLE = env("COVERAGE_MAX_MULTIPLE", default="10")
+# Coverage at or above this share of the required multiple is "thin", below it "uncovered".
+COVERAGE_THIN_RATIO = env("COVERAGE_THIN_RATIO", default="0.75")
 
 # --- demo data ----------------------------------------------------------------------------------
 SMOPS_DEMO_PASSWORD = env("SMOPS_DEMO_PASSWORD", default="smops-demo")

@@ -28,7 +28,7 @@ from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactor
 from apps.marketing_ops.budgets.models import SpendEntry
 from apps.sales_ops.deal_desk import services as deal_desk
 from apps.sales_ops.deal_desk.factories import ApprovalRuleFactory
-from apps.sales_ops.models import ApprovalDelegation, SlaClock
+from apps.sales_ops.models import ApprovalDelegation, Quota, SlaClock
 from apps.sales_ops.sla.factories import SlaPolicyFactory
 
 ROLES = ("rep", "manager", "sales_ops", "marketing_ops", "admin")
@@ -142,6 +142,12 @@ ROUTES = {
     "GET /api/v1/spend/": (None, "marketing ops"),
     "POST /api/v1/spend/": (None, "marketing ops"),
     "GET /api/v1/spend/{id}/": ("spend", "marketing ops any"),
+    "GET /api/v1/coverage/": (None, "everyone"),  # each sees their own, their team's or every rep's figures
+    "GET /api/v1/quotas/": (None, "everyone"),
+    "POST /api/v1/quotas/": (None, "sales ops write"),
+    "POST /api/v1/quotas/import/": (None, "sales ops write"),
+    "GET /api/v1/quotas/{id}/": ("quota", "read owned"),
+    "PATCH /api/v1/quotas/{id}/": ("quota", "sales ops write any"),
     # portal pages (GET) and forms (POST)
     "GET home": (None, "everyone"),
     "GET login": (None, "everyone"),
@@ -172,6 +178,9 @@ ROUTES = {
     "POST sales_ops:deal_attach": ("deal", "deal requester"),
     "POST sales_ops:deal_decide": ("deal", "deal decide"),
     "GET sales_ops:deal_attachment": ("attachment", "deal read"),
+    "GET sales_ops:coverage": (None, "everyone"),
+    "GET sales_ops:coverage_export": (None, "everyone"),
+    "GET sales_ops:coverage_source": (None, "ops"),
     "GET marketing_ops:budget": (None, "marketing ops"),
     "GET marketing_ops:budget_csv": (None, "marketing ops"),
     "GET marketing_ops:roi": (None, "everyone"),
@@ -302,6 +311,7 @@ def world(db, settings, tmp_path):
             "deal": deal.pk,
             "attachment": attachment.pk,
             "token": api_token_create(user=owner)[0].token_key,
+            "quota": Quota.objects.create(rep=owner, quarter="2026-Q3", amount=Decimal(1000)).pk,
             "delegation": ApprovalDelegation.objects.create(
                 approver=owner, delegate=users["sales_ops"], starts_on=today, ends_on=today + dt.timedelta(days=3)
             ).pk,

@@ -20,12 +20,13 @@ from apps.core.models import (
     Lead,
     LeadTransition,
     Opportunity,
+    StageForecastCategory,
     Territory,
     User,
     WorkingHours,
 )
 from apps.core.permissions import assignable_roles
-from apps.core.services import customers, leads, outbox, tokens
+from apps.core.services import customers, leads, outbox, pipeline, tokens
 
 
 @admin.register(User)
@@ -274,6 +275,25 @@ class ExchangeRateAdmin(WorkbenchAdmin):
     list_filter = ["currency"]
     search_fields = ["currency"]
     date_hierarchy = "valid_on"
+
+
+@admin.register(StageForecastCategory)
+class StageForecastCategoryAdmin(WorkbenchAdmin):
+    """The pipeline definition: sales ops put each stage in a forecast category; the history dates each change."""
+
+    list_display = ["stage", "category", "changed_at", "changed_by"]
+    list_editable = ["category"]
+    fields = ["stage", "category", "changed_at", "changed_by"]
+    readonly_fields = ["stage", "changed_at", "changed_by"]
+
+    def has_add_permission(self, request):
+        return False  # one row per stage, made by the migration
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        pipeline.stage_category_set(stage=obj.stage, category=obj.category, actor=request.user)
 
 
 # knox registers an admin that can mint tokens for anyone; ours only lists and revokes them.

@@ -155,6 +155,16 @@ may_view_every_deal_report = is_sales_ops
 # Who decides a deal request is not a role but data (the request's route: its approvers, their delegates),
 # answered by the deal desk's `may_decide` selector and refused by its `deal_request_decide` service.
 
+# --- quotas and pipeline coverage -------------------------------------------------------------------------------
+
+may_view_coverage = is_rep | is_manager | is_ops
+# One person's figures (the object is the rep, or the manager whose team is asked for): themselves, their
+# managers, ops. The list form is `scope_of` (ops all, a manager their team, a rep their own).
+may_view_rep_coverage = is_ops | owns | manages_owner
+may_manage_quotas = is_sales_ops
+# Marketing's "pipeline to source" view, and the alert that carries it.
+may_view_pipeline_to_source = is_ops
+
 # --- campaign budgets -------------------------------------------------------------------------------------------
 
 may_manage_budgets = is_marketing_ops
@@ -229,6 +239,10 @@ PERMISSIONS = {
     "sales_ops.may_request_deal": may_request_deal,
     "sales_ops.may_view_every_deal": may_view_every_deal,
     "sales_ops.may_view_deal_report": may_view_deal_report,
+    "sales_ops.may_view_coverage": may_view_coverage,
+    "sales_ops.may_view_rep_coverage": may_view_rep_coverage,
+    "sales_ops.may_manage_quotas": may_manage_quotas,
+    "sales_ops.may_view_pipeline_to_source": may_view_pipeline_to_source,
     "marketing_ops.may_manage_budgets": may_manage_budgets,
     "marketing_ops.may_manage_content": may_manage_content,
     "marketing_ops.may_review_content": may_review_content,

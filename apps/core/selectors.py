@@ -8,8 +8,9 @@ from knox.models import AuthToken
 
 from apps.core import business_time
 from apps.core.models import Account, BusinessCalendar, Contact, Lead, Opportunity, User, WorkerHeartbeat
-from apps.core.models.customers import CLOSED_STAGES, LeadStage
+from apps.core.models.customers import LeadStage
 from apps.core.permissions import scope_of, team_of, visible_leads, visible_opportunities
+from apps.core.pipeline import open_pipeline
 
 
 def lead_list(*, user: User) -> QuerySet[Lead]:
@@ -66,7 +67,7 @@ def contact_list(*, user: User) -> QuerySet[Contact]:
 def home_summary(*, user: User) -> dict:
     """What the home page shows: counts by stage over what `user` may see, and the newest open leads."""
     by_stage = dict(visible_leads(user).values_list("stage").annotate(n=Count("id")).order_by())
-    open_opps = visible_opportunities(user, Opportunity.objects.exclude(stage__in=list(CLOSED_STAGES)))
+    open_opps = visible_opportunities(user, open_pipeline(Opportunity.objects.all()))
     pipeline = list(open_opps.values("currency").annotate(total=Sum("amount"), n=Count("id")).order_by("currency"))
     scope = scope_of(user)
     summary = {

@@ -6,20 +6,28 @@ from django.apps import AppConfig
 class SalesOpsConfig(AppConfig):
     name = "apps.sales_ops"
     label = "sales_ops"
-    capabilities = ("sla", "deal_desk")
-    verbose_name = "Sales ops: lead SLAs"
+    capabilities = ("sla", "deal_desk", "coverage")
+    verbose_name = "Sales ops: lead SLAs, deal desk, quotas and coverage"
 
     def ready(self):
         from apps.core.signals import lead_moved
 
         lead_moved.connect(_start_or_stop_sla_clocks, dispatch_uid="sales_ops.sla_clocks")
 
+    def home_panels(self, user) -> list[tuple[str, dict]]:
+        """The home page's panels of sales ops: the rep's own coverage of this quarter."""
+        from apps.sales_ops.coverage.views import home_panels
+
+        return home_panels(user)
+
     def seed_demo(self) -> str:
-        """Called by `manage.py seed_demo`: SLA policies and clocks; the deal desk matrix, approvers and requests."""
+        """Called by `manage.py seed_demo`: SLA policies and clocks; the deal desk matrix, approvers and requests;
+        quotas and a spread of pipeline coverage."""
+        from apps.sales_ops.coverage.demo import coverage_demo_seed
         from apps.sales_ops.deal_desk.demo import deal_desk_demo_seed
         from apps.sales_ops.sla.demo import sla_demo_seed
 
-        return f"{sla_demo_seed()}\n{deal_desk_demo_seed()}"
+        return f"{sla_demo_seed()}\n{deal_desk_demo_seed()}\n{coverage_demo_seed()}"
 
 
 def _start_or_stop_sla_clocks(sender, *, lead, transition, **kwargs):

@@ -1,5 +1,6 @@
-"""Sales ops data: lead hand-off SLAs, and the deal desk."""
+"""Sales ops data: lead hand-off SLAs, the deal desk, quotas and pipeline coverage."""
 
+from apps.sales_ops.coverage.models import CoverageSnapshot, CoverageSnapshotLine, CoverageStatus, Quota, TeamQuota
 from apps.sales_ops.deal_desk.models import (
     ApprovalDelegation,
     ApprovalRule,
@@ -25,6 +26,11 @@ from apps.sales_ops.sla.models import (
 )
 
 __all__ = [
+    "CoverageSnapshot",
+    "CoverageSnapshotLine",
+    "CoverageStatus",
+    "Quota",
+    "TeamQuota",
     "ApprovalDelegation",
     "ApprovalRule",
     "BillingFrequency",

@@ -6,4 +6,5 @@ app_name = "sales_ops"
 urlpatterns = [
     path("", include("apps.sales_ops.sla.urls")),
     path("", include("apps.sales_ops.deal_desk.urls")),
+    path("", include("apps.sales_ops.coverage.urls")),
 ]

@@ -5,6 +5,7 @@ from .health import WorkerHeartbeat
 from .money import ExchangeRate
 from .organisation import BusinessCalendar, Holiday, Role, Territory, User, WorkingHours
 from .outbox import EmailMessage
+from .pipeline import ForecastCategory, StageForecastCategory
 
 __all__ = [
     "Account",
@@ -12,6 +13,7 @@ __all__ = [
     "Contact",
     "EmailMessage",
     "ExchangeRate",
+    "ForecastCategory",
     "Holiday",
     "Lead",
     "LeadStage",
@@ -19,6 +21,7 @@ __all__ = [
     "Opportunity",
     "OpportunityStage",
     "Role",
+    "StageForecastCategory",
     "Territory",
     "User",
     "WorkerHeartbeat",

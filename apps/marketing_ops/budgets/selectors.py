@@ -13,7 +13,8 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet, Sum
 
 from apps.core.exchange_rates import RateBook
-from apps.core.models import Lead, LeadStage, LeadTransition, Opportunity, OpportunityStage
+from apps.core.models import Lead, LeadStage, LeadTransition, Opportunity
+from apps.core.pipeline import pipeline_definition
 from apps.core.quarters import quarter_bounds
 from apps.marketing_ops.budgets.models import (
     BudgetAlert,
@@ -435,9 +436,11 @@ def attribution(campaigns: QuerySet[Campaign], *, today: dt.date) -> tuple[dict[
     A touch on a lead counts for that lead; a touch on a contact counts for every lead of that contact. A
     lead is sourced by the campaign of its earliest touch, influenced by every campaign that touched it. An
     opportunity belongs to the lead converted into it (`source_lead`); a won one counts at its amount in the
-    company currency on the day it closed. Seven queries, whatever the number of campaigns and touches.
+    company currency on the day it closed; "won" is what the pipeline definition (apps/core/pipeline.py) says.
+    Eight queries, whatever the number of campaigns and touches.
     """
     ids = list(campaigns.values_list("pk", flat=True))
+    won_stages = pipeline_definition().won_stages
     result = {pk: Attribution(campaign_id=pk) for pk in ids}
     for pk, (_committed, actual) in spend_totals(campaigns).items():
         result[pk].actual = actual
@@ -472,7 +475,7 @@ def attribution(campaigns: QuerySet[Campaign], *, today: dt.date) -> tuple[dict[
             "source_lead_id", "stage", "amount", "currency", "closed_at", "close_date"
         )
     )
-    won_days = [_closed_on(opp, today) for opp in opportunities if opp["stage"] == OpportunityStage.CLOSED_WON]
+    won_days = [_closed_on(opp, today) for opp in opportunities if opp["stage"] in won_stages]
     rates = RateBook(
         {opp["currency"] for opp in opportunities}, min(won_days, default=today), max(won_days, default=today)
     )
@@ -485,7 +488,7 @@ def attribution(campaigns: QuerySet[Campaign], *, today: dt.date) -> tuple[dict[
         is_mql = lead["reached_mql"] or lead["stage"] in _PAST_MQL
         opportunity = opportunity_of.get(lead_id)
         won = None
-        if opportunity is not None and opportunity["stage"] == OpportunityStage.CLOSED_WON:
+        if opportunity is not None and opportunity["stage"] in won_stages:
             day = _closed_on(opportunity, today)
             rate = rates.rate(opportunity["currency"], day)
             if rate is None:

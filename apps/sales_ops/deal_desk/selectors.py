@@ -11,6 +11,7 @@ from django.utils import timezone
 from apps.core.models import User
 from apps.core.models.customers import Segment
 from apps.core.permissions import deal_report_requesters, is_manager, may_view_every_deal, team_of
+from apps.core.quarters import quarter_of
 from apps.core.stats import percentile
 from apps.sales_ops.models import (
     ApprovalDelegation,
@@ -201,7 +202,7 @@ def deal_desk_report(*, user: User, since: dt.date | None = None, until: dt.date
     for row in rows:
         name = f"{row['requester__first_name']} {row['requester__last_name']}".strip() or row["requester__username"]
         submitted = timezone.localtime(row["submitted_at"])
-        quarter = f"{submitted.year}-Q{(submitted.month - 1) // 3 + 1}"
+        quarter = quarter_of(submitted.date())  # the fiscal quarter, as every report names it
         segment = row["opportunity__account__segment"]
         for lines, key, label in (
             (by_rep, row["requester_id"], name),

@@ -1,0 +1,1 @@
+"""Writes of quotas, coverage snapshots and alerts; the coverage arithmetic they and the selectors share."""
