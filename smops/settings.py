@@ -98,7 +98,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool("DB_POOL", default=True):
+    # Each process keeps a psycopg pool (Django's OPTIONS["pool"]): a request borrows a connection and gives it
+    # back at its end instead of opening one per request. With CONN_HEALTH_CHECKS the pool checks a connection
+    # before lending it; Django refuses persistent connections beside a pool, hence CONN_MAX_AGE=0. Celery closes
+    # the pool it inherits in each prefork child. Connections on the server: processes (gunicorn workers, Celery
+    # children, beat) x DB_POOL_MAX at most, DB_POOL_MIN each when idle.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DB_POOL_MIN", default=1),
+        "max_size": env.int("DB_POOL_MAX", default=4),
+        # Seconds a request waits for a free connection before it fails (psycopg_pool.PoolTimeout).
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        # A connection that has sat idle this long is closed (the pool keeps min_size).
+        "max_idle": env.float("DB_POOL_MAX_IDLE", default=600.0),
+    }
 else:
+    # No pool (DB_POOL=False, e.g. behind PgBouncer in transaction mode): persistent connections, checked on reuse.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

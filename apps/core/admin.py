@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
 
-from apps.core.admin_utils import ReadOnlyAdmin, ReadOnlyInline, WorkbenchAdmin
+from apps.core.admin_utils import ExactSearchMixin, ReadOnlyAdmin, ReadOnlyInline, WorkbenchAdmin, lower_equals
 from apps.core.exceptions import ApplicationError
 from apps.core.models import (
     Account,
@@ -25,6 +25,7 @@ from apps.core.models import (
     User,
     WorkingHours,
 )
+from apps.core.models.customers import normalize_domain
 from apps.core.permissions import assignable_roles
 from apps.core.services import customers, leads, outbox, pipeline, tokens
 
@@ -158,9 +159,16 @@ class TerritoryAdmin(WorkbenchAdmin):
 
 
 @admin.register(Account)
-class AccountAdmin(WorkbenchAdmin):
+class AccountAdmin(ExactSearchMixin, WorkbenchAdmin):
     list_display = ["name", "domain", "segment", "industry", "country", "owner", "territory", "created_at"]
     search_fields = ["name", "domain"]
+
+    def exact_search(self, queryset, kind, value):
+        """A domain, or an e-mail address's domain, through the unique index on the domain."""
+        if kind in ("email", "domain"):
+            return queryset.filter(lower_equals("domain", normalize_domain(value.rpartition("@")[2])))
+        return super().exact_search(queryset, kind, value)
+
     list_filter = ["segment", "territory", "country"]
     autocomplete_fields = ["owner", "territory"]
     list_select_related = ["owner", "territory"]
@@ -169,9 +177,18 @@ class AccountAdmin(WorkbenchAdmin):
 
 
 @admin.register(Contact)
-class ContactAdmin(WorkbenchAdmin):
+class ContactAdmin(ExactSearchMixin, WorkbenchAdmin):
     list_display = ["email", "first_name", "last_name", "account", "consent_status", "email_opt_out"]
     search_fields = ["email", "last_name", "first_name", "account__name"]
+
+    def exact_search(self, queryset, kind, value):
+        """An address through the unique index on the e-mail; a domain: the contacts of that account."""
+        if kind == "email":
+            return queryset.filter(lower_equals("email", value))
+        if kind == "domain":
+            return queryset.filter(account__in=Account.objects.filter(lower_equals("domain", value)).values("pk"))
+        return super().exact_search(queryset, kind, value)
+
     list_filter = ["consent_status", "email_opt_out"]
     autocomplete_fields = ["account"]
     list_select_related = ["account"]
@@ -195,9 +212,20 @@ class LeadTransitionInline(ReadOnlyInline):
 
 
 @admin.register(Lead)
-class LeadAdmin(WorkbenchAdmin):
+class LeadAdmin(ExactSearchMixin, WorkbenchAdmin):
     list_display = ["id", "contact", "account", "stage", "source", "score", "owner", "stage_changed_at"]
-    search_fields = ["=id", "contact__email", "account__name", "account__domain"]
+    # `123` or `=123` finds lead 123 by its key (ExactSearchMixin), never by casting every key to text.
+    search_fields = ["contact__email", "account__name", "account__domain"]
+
+    def exact_search(self, queryset, kind, value):
+        """An address: the contact through its unique index, then its leads through the foreign key's index;
+        a domain: the account's, the same way. No join is searched."""
+        if kind == "email":
+            return queryset.filter(contact__in=Contact.objects.filter(lower_equals("email", value)).values("pk"))
+        if kind == "domain":
+            return queryset.filter(account__in=Account.objects.filter(lower_equals("domain", value)).values("pk"))
+        return super().exact_search(queryset, kind, value)
+
     list_filter = ["stage", "source", "owner", ("created_at", admin.DateFieldListFilter)]
     autocomplete_fields = ["contact", "account", "owner"]
     list_select_related = ["contact", "account", "owner"]

@@ -66,3 +66,59 @@ def test_the_worker_and_beat_retry_the_broker_for_ever():
     assert settings.CELERY_BROKER_CONNECTION_RETRY is True
     assert settings.CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP is True
     assert settings.CELERY_BROKER_CONNECTION_MAX_RETRIES is None
+
+
+def _settings_under(env_changes: dict) -> dict:
+    """The DATABASES and CACHES a process started with `env_changes` would have (nothing is connected)."""
+    import json
+
+    env = {k: v for k, v in {**os.environ, **env_changes}.items() if v is not None}  # None: unset
+    code = (
+        "import json, django; from django.conf import settings; django.setup(); "
+        "print(json.dumps({'db': settings.DATABASES['default'], 'cache': settings.CACHES['default']}, default=str))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_postgres_connections_come_from_a_pool_sized_by_the_environment():
+    configured = _settings_under(
+        {"DATABASE_URL": "postgres://smops@db.invalid:5432/smops", "DB_POOL_MIN": "2", "DB_POOL_MAX": "7"}
+    )["db"]
+    assert configured["OPTIONS"]["pool"]["min_size"] == 2
+    assert configured["OPTIONS"]["pool"]["max_size"] == 7
+    # Django refuses persistent connections beside a pool; the pool checks a connection before lending it.
+    assert configured["CONN_MAX_AGE"] == 0
+    assert configured["CONN_HEALTH_CHECKS"] is True
+
+
+def test_the_pool_can_be_turned_off_for_a_pgbouncer_in_front():
+    configured = _settings_under(
+        {"DATABASE_URL": "postgres://smops@db.invalid:5432/smops", "DB_POOL": "False", "CONN_MAX_AGE": None}
+    )["db"]
+    assert "pool" not in configured.get("OPTIONS", {})
+    assert configured["CONN_MAX_AGE"] == 60
+
+
+def test_sqlite_has_no_pool():
+    configured = _settings_under({"DATABASE_URL": None})["db"]
+    assert "pool" not in configured.get("OPTIONS", {})
+
+
+def test_the_cache_is_the_shared_database_cache_unless_redis_is_named():
+    assert _settings_under({"CACHE_URL": None})["cache"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
+    redis = _settings_under({"CACHE_URL": "redis://127.0.0.1:6379/8"})["cache"]
+    assert redis["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_throttle_and_lockout_limits_come_from_the_environment():
+    code = (
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.AXES_FAILURE_LIMIT, settings.REST_FRAMEWORK['DEFAULT_THROTTLE_RATES']['user'])"
+    )
+    env = {**os.environ, "LOGIN_FAILURE_LIMIT": "50", "API_THROTTLE_USER": "100000/minute"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.stdout.split()[-2:] == ["50", "100000/minute"], result.stderr

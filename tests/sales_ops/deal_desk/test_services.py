@@ -278,6 +278,36 @@ def test_routing_against_200_rules_costs_a_fixed_number_of_queries(team, finance
     assert queries_to_submit() == few
 
 
+def test_submitting_against_200_rules_takes_13_queries_and_writes_the_route_in_bulk(
+    team, finance, vp, django_assert_num_queries
+):
+    approvers = [(Kind.MANAGER, None), (Kind.GROUP, finance), (Kind.USER, vp)]
+    for i in range(200):
+        ApprovalRuleFactory(name=f"R{i}", discount_over=Decimal("10" if i < 5 else "50"), approvers=approvers)
+    request = draft(team)  # 20 % off: five steps of three approvers
+    # The request locked with its people; the rules with their territories; their approvers; the groups'
+    # members; the steps, approvers, candidates and timeline, one insert each; the delegations of the first
+    # step's approvers; the request and its history row; the outbox rows written and read back. The two more
+    # are the savepoint and its release around the service (the test runs in a transaction).
+    with django_assert_num_queries(13 + 2):
+        submit(request)
+    request.refresh_from_db()
+    assert request.steps.count() == 5
+    first = request.steps.get(position=1)
+    assert request.active_step == first and first.status == DealApprovalStep.Status.PENDING
+    assert first.remind_at is not None and first.next_check_at == first.remind_at
+    kinds = list(request.events.values_list("kind", flat=True))
+    assert kinds == [
+        DealEvent.Kind.SUBMITTED,
+        DealEvent.Kind.ROUTED,
+        DealEvent.Kind.STEP_REACHED,
+    ]
+    # The first step's candidates (manager, both of finance, the VP), each asked once.
+    assert sorted(EmailMessage.objects.values_list("to", flat=True)) == sorted(
+        [["fay@example.com"], ["finn@example.com"], ["mgr@example.com"], ["vp@example.com"]]
+    )
+
+
 # --- deciding ---------------------------------------------------------------------------------------------------
 
 

@@ -487,3 +487,36 @@ def test_the_scan_queues_the_sender_after_it_commits(frozen, team, marketing_ops
     for callback in callbacks:
         callback()  # the sender task, run inline (Celery is eager in tests)
     assert sorted(m.to[0] for m in EmailMessage.objects.all()) == ["mgr@example.com", "rita@example.com"]
+
+
+def test_the_scan_costs_the_same_queries_for_2_or_12_due_clocks(frozen, team, marketing_ops):
+    from django.test.utils import CaptureQueriesContext
+
+    SlaPolicyFactory(
+        ladder=[
+            (Rung.Level.WARNING, Rung.Recipient.OWNER, None, ""),
+            (Rung.Level.BREACH, Rung.Recipient.MANAGER, None, ""),
+            (Rung.Level.BREACH, Rung.Recipient.SECOND_MANAGER, None, ""),
+            (Rung.Level.BREACH, Rung.Recipient.ADDRESS, None, "desk@example.com"),
+        ]
+    )
+
+    def queries_to_scan(count: int, start: dt.datetime) -> int:
+        frozen.now = start
+        for n in range(count):  # each lead with an owner of its own, under the same manager
+            owner = UserFactory(
+                username=f"o{start.day}-{n}", email=f"o{n}@example.com", manager=team.manager, roles=[Role.REP]
+            )
+            handed_off(owner, marketing_ops)
+        frozen.now = start + 5 * H  # warning and breach both passed
+        with CaptureQueriesContext(connection) as queries:
+            assert services.sla_scan() == count
+        return len(queries)
+
+    few = queries_to_scan(2, T0)
+    assert queries_to_scan(12, T0 + 24 * H) == few
+    notices = set(SlaNotice.objects.values_list("clock__lead__owner__email", "level", "recipient"))
+    assert ("o11@example.com", "warning", "o11@example.com") in notices
+    assert ("o11@example.com", "breach", "mgr@example.com") in notices
+    assert ("o11@example.com", "breach", "vp@example.com") in notices
+    assert ("o11@example.com", "breach", "desk@example.com") in notices

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from apps.core import business_time, exchange_rates
@@ -102,28 +103,29 @@ def _rule_inputs(rule: ApprovalRule, request: DealRequest, territory_ids: set[in
 def deal_route_plan(request: DealRequest) -> list[PlannedStep]:
     """The steps the approval matrix gives `request` now, with each approver's candidates, in order.
 
-    Five queries whatever the size of the matrix: the rules, their territories, their approvers (with the
-    named users and groups), the requester's managers, and the members of the groups the route names. The
-    rows are read flat rather than prefetched: prefetching builds a queryset per rule, which costs more than
-    the reading at 200 rules. A step that cannot be staffed says why in `problems`.
+    Three queries whatever the size of the matrix: the rules with their territories (one row per rule and
+    territory), their approvers (with the named users and groups), and the members of the groups the route
+    names; a fourth for today's rate only when a matched rule looks at the amount in another currency, and one
+    for the requester's managers only when the caller has not read them with the request (`_locked` does).
+    The rows are read flat rather than prefetched: prefetching builds a queryset per rule, which costs more
+    than the reading at 200 rules. A step that cannot be staffed says why in `problems`.
     """
-    rules = list(ApprovalRule.objects.filter(active=True))
-    net, rate_problem = _net_in_company_currency(request)
-    territories = defaultdict(set)
-    for rule_id, territory_id in ApprovalRule.territories.through.objects.filter(approvalrule__active=True).values_list(
-        "approvalrule_id", "territory_id"
-    ):
-        territories[rule_id].add(territory_id)
+    rules, territories = _active_rules()
+    net, rate_problem = None, ""
+    if any(rule.net_amount_over is not None or rule.net_amount_up_to is not None for rule in rules):
+        net, rate_problem = _net_in_company_currency(request)
     matched = [
         (rule, inputs)
         for rule in rules
         if (inputs := _rule_inputs(rule, request, territories[rule.pk], net)) is not None
     ]
     approvers = defaultdict(list)
-    for approver in RuleApprover.objects.filter(rule__in=[rule for rule, _ in matched]).select_related("user", "group"):
-        approvers[approver.rule_id].append(approver)
+    if matched:
+        rows = RuleApprover.objects.filter(rule__in=[rule.pk for rule, _ in matched]).select_related("user", "group")
+        for approver in rows:
+            approvers[approver.rule_id].append(approver)
     members = _group_members({a.group_id for rows in approvers.values() for a in rows if a.group_id})
-    requester = User.objects.select_related("manager__manager").get(pk=request.requester_id)
+    requester = _with_managers(request)
     manager = requester.manager
     second = manager.manager if manager is not None else None
     steps = []
@@ -138,6 +140,26 @@ def deal_route_plan(request: DealRequest) -> list[PlannedStep]:
         step.inputs["approvers"] = sorted([a.kind, sorted(u.pk for u in a.candidates)] for a in step.approvers)
         steps.append(step)
     return steps
+
+
+def _active_rules() -> tuple[list[ApprovalRule], dict[int, set[int]]]:
+    """The active rules in matrix order, and each one's territories, in one query (joined, then folded)."""
+    rules: dict[int, ApprovalRule] = {}
+    territories = defaultdict(set)
+    for rule in ApprovalRule.objects.filter(active=True).annotate(matrix_territory=F("territories")):
+        rules.setdefault(rule.pk, rule)
+        if rule.matrix_territory is not None:
+            territories[rule.pk].add(rule.matrix_territory)
+    return list(rules.values()), territories
+
+
+def _with_managers(request: DealRequest) -> User:
+    """The requester with their manager and the manager's manager: as read with the request, or read now."""
+    requester = request.requester
+    manager_read = User.manager.is_cached(requester)
+    if manager_read and (requester.manager is None or User.manager.is_cached(requester.manager)):
+        return requester
+    return User.objects.select_related("manager__manager").get(pk=request.requester_id)
 
 
 def _net_in_company_currency(request: DealRequest) -> tuple[Decimal | None, str]:
@@ -214,6 +236,9 @@ def deal_request_resubmit(*, request_id: int, actor: User) -> DealRequest:
 
 
 def _route(request: DealRequest, *, actor: User, carry: bool) -> DealRequest:
+    """Write the route in a fixed number of queries whatever its length: the steps, their approvers, the
+    candidates and the timeline each in one bulk insert, the first step reached before it is written, and the
+    e-mails it sends as one batch of outbox rows (delivered after the commit)."""
     _check_opportunity(request.opportunity, request.requester)
     plan = deal_route_plan(request)
     problems = [problem for step in plan for problem in step.problems]
@@ -240,6 +265,9 @@ def _route(request: DealRequest, *, actor: User, carry: bool) -> DealRequest:
     for step in steps:
         if (earlier := kept.get((step.rule_id, _fingerprint(step.inputs)))) is not None:
             step.status, step.carried_from, step.completed_at = StepStatus.APPROVED, earlier, now
+    active = next((s for s in steps if s.status != StepStatus.APPROVED), None)
+    if active is not None:
+        _activate(request, active, now=now)  # before the insert: no UPDATE of the step afterwards
     DealApprovalStep.objects.bulk_create(steps)
     approvers = [
         DealApprover(step=step, kind=p.kind, label=p.label, approved=step.status == StepStatus.APPROVED)
@@ -269,8 +297,19 @@ def _route(request: DealRequest, *, actor: User, carry: bool) -> DealRequest:
         for s in steps
         if s.carried_from_id
     ]
+    if active is None:
+        events.append(_conclude(request, steps, now=now))
+        emails = [_approved_email(request)]
+    else:
+        request.active_step = active
+        events.append(DealEvent(request=request, kind=Kind.STEP_REACHED, step=active, at=now, detail=active.name))
+        # The candidates are the plan's: no need to read back what was just written.
+        people = {u.pk: u for p in plan[steps.index(active)].approvers for u in p.candidates}
+        emails = _to_approvers(request, active, "ask", now=now, people=[people[pk] for pk in sorted(people)])
     DealEvent.objects.bulk_create(events)
-    _advance(request, steps, now=now)
+    _save_route_fields(request)
+    if emails:
+        email_enqueue_many(emails)
     return request
 
 
@@ -287,25 +326,45 @@ def _approved_steps(request: DealRequest) -> dict[tuple, DealApprovalStep]:
 
 
 def _advance(request: DealRequest, steps: list[DealApprovalStep], *, now: dt.datetime) -> None:
-    """Reach the first step not yet approved, or approve the request when none is left."""
+    """After a decision: reach the first step not yet approved, or approve the request when none is left."""
     step = next((s for s in steps if s.status != StepStatus.APPROVED), None)
     emails: list[OutgoingEmail] = []
     if step is None:
-        request.status, request.decided_at, request.active_step = Status.APPROVED, now, None
-        request.expires_at = now + dt.timedelta(days=settings.DEAL_DESK_APPROVAL_VALID_DAYS)
-        detail = "Every step approved" if steps else "No rule of the approval matrix applies: within policy"
-        DealEvent.objects.create(request=request, kind=Kind.REQUEST_APPROVED, at=now, detail=detail)
-        emails.append(_to_rep(request, "approved", f"Approved: valid until {_day(request.expires_at)}"))
+        _conclude(request, steps, now=now).save()
+        emails.append(_approved_email(request))
     else:
-        schedule = _schedule(request)
-        step.status, step.activated_at = StepStatus.PENDING, now
-        step.remind_at = business_time.add_working_time(schedule, now, dt.timedelta(hours=step.remind_after_hours))
-        step.escalate_at = business_time.add_working_time(schedule, now, dt.timedelta(hours=step.escalate_after_hours))
-        step.next_check_at = step.remind_at
+        _activate(request, step, now=now)
         step.save(update_fields=["status", "activated_at", "remind_at", "escalate_at", "next_check_at"])
         request.active_step = step
         DealEvent.objects.create(request=request, kind=Kind.STEP_REACHED, step=step, at=now, detail=step.name)
         emails += _to_approvers(request, step, "ask", now=now)
+    _save_route_fields(request)
+    if emails:
+        email_enqueue_many(emails)
+
+
+def _activate(request: DealRequest, step: DealApprovalStep, *, now: dt.datetime) -> None:
+    """The step waits on its approvers from now: its reminder and escalation in the requester's working time."""
+    schedule = _schedule(request)
+    step.status, step.activated_at = StepStatus.PENDING, now
+    step.remind_at = business_time.add_working_time(schedule, now, dt.timedelta(hours=step.remind_after_hours))
+    step.escalate_at = business_time.add_working_time(schedule, now, dt.timedelta(hours=step.escalate_after_hours))
+    step.next_check_at = step.remind_at
+
+
+def _conclude(request: DealRequest, steps: list[DealApprovalStep], *, now: dt.datetime) -> DealEvent:
+    """No step is left: the request is approved until it lapses. Returns its event, not saved."""
+    request.status, request.decided_at, request.active_step = Status.APPROVED, now, None
+    request.expires_at = now + dt.timedelta(days=settings.DEAL_DESK_APPROVAL_VALID_DAYS)
+    detail = "Every step approved" if steps else "No rule of the approval matrix applies: within policy"
+    return DealEvent(request=request, kind=Kind.REQUEST_APPROVED, at=now, detail=detail)
+
+
+def _approved_email(request: DealRequest) -> OutgoingEmail:
+    return _to_rep(request, "approved", f"Approved: valid until {_day(request.expires_at)}")
+
+
+def _save_route_fields(request: DealRequest) -> None:
     request.save(
         update_fields=[
             "revision",
@@ -317,5 +376,3 @@ def _advance(request: DealRequest, steps: list[DealApprovalStep], *, now: dt.dat
             "updated_at",
         ]
     )
-    if emails:
-        email_enqueue_many(emails)
