@@ -34,6 +34,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0005_outbox_sending_claim")]
+    dependencies = [("core", "0006_pipeline_definition")]
 
     operations = [migrations.RunPython(create, drop, elidable=False)]
