@@ -1,6 +1,7 @@
 """`make bench`: fills PostgreSQL with a million leads and their SLA clocks; times the lead list, the SLA scan and
 the deal desk (routing, API submissions, the approver's inbox); and with 10,000 campaigns and a million spend
-entries, the budget roll-up. `--only leads|deal_desk|budget` runs one part."""
+entries, the budget roll-up. `--only load` drives the journeys through gunicorn at 1, 10 and 50 users (not part of
+`all`). `--only leads|deal_desk|budget|load` runs one part."""
 
 import argparse
 import os
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     from tests.bench.measure import BenchError
 
     try:
-        if args.only in ("all", "leads", "deal_desk"):
+        if args.only in ("all", "leads", "deal_desk", "load"):
             _prepare_database(refill=args.refill, scale=args.scale)
         if args.only in ("all", "leads"):
             results, sla_result = _measure(args)
@@ -42,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in ("all", "budget"):
             budget.prepare(refill=args.refill and args.only == "budget")
             budget_result = budget.measure(warmup=args.budget_warmup, repeat=args.budget_repeat)
+        if args.only == "load":
+            load_results = _measure_load(args)
     except (NotABenchDatabase, BenchError) as error:
         print(f"bench failed: {error}", file=sys.stderr)
         return 1
@@ -52,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         _report_deal_desk(deal_result, args)
     if args.only in ("all", "budget"):
         budget.report(budget_result, repeat=args.budget_repeat, warmup=args.budget_warmup, print_table=_print_table)
+    if args.only == "load":
+        from tests.bench import load
+
+        load.report(load_results, iterations=args.load_iterations, scale=args.scale, print_table=_print_table)
     return 0
 
 
@@ -66,9 +73,14 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--deal-submissions", type=int, default=200, help="timed deal desk submissions (median)")
     parser.add_argument(
         "--only",
-        choices=["all", "leads", "deal_desk", "budget"],
+        choices=["all", "leads", "deal_desk", "budget", "load"],
         default="all",
-        help="leads: the lead list and the SLA scan; deal_desk: routing, submissions, the inbox; budget: the roll-up",
+        help="leads: the lead list and the SLA scan; deal_desk: routing, submissions, the inbox; budget: the roll-up; "
+        "load: the journeys through gunicorn under load",
+    )
+    parser.add_argument("--load-iterations", type=int, default=5, help="load: journeys each virtual user walks")
+    parser.add_argument(
+        "--load-levels", default="1,10,50", help="load: the numbers of concurrent users, comma-separated"
     )
     parser.add_argument("--budget-repeat", type=int, default=7, help="timed budget roll-ups (median)")
     parser.add_argument("--budget-warmup", type=int, default=1, help="untimed budget roll-ups first")
@@ -122,6 +134,17 @@ def _measure_deal_desk(args: argparse.Namespace):
 
     with override_settings(ROOT_URLCONF="tests.bench.urls", DEBUG=False):
         return deal_desk.measure(submissions=args.deal_submissions, warmup=args.warmup, repeat=args.repeat)
+
+
+def _measure_load(args: argparse.Namespace) -> list[dict]:
+    from tests.bench import budget, load
+
+    budget.prepare(refill=False)
+    warnings_left = load.check_deploy()
+    print(f"manage.py check --deploy with the server's environment: {warnings_left.splitlines()[-1]}")
+    levels = tuple(int(level) for level in args.load_levels.split(","))
+    print(f"Driving gunicorn at {', '.join(map(str, levels))} users, {args.load_iterations} journeys each …")
+    return load.run(iterations=args.load_iterations, levels=levels)
 
 
 def _report(results: list, args: argparse.Namespace) -> None:
