@@ -139,6 +139,7 @@ def _opportunities(rep: User, count: int) -> list[int]:
 
 def _rule() -> ApprovalRule:
     """One rule every request meets: the rep's manager approves, so that one approval decides the request."""
+    ApprovalRule.objects.filter(name=RULE).delete()  # left by a run that was stopped before its clean-up
     rule = ApprovalRule.objects.create(name=RULE, step_order=0, discount_over=Decimal(0))
     RuleApprover.objects.create(rule=rule, kind=RuleApprover.Kind.MANAGER)
     return rule
