@@ -1,5 +1,10 @@
 """Server-drawn SVG bar charts the report pages share: the positions are computed here, the templates draw them."""
 
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
 # Geometry of the server-drawn horizontal bar charts (SVG user units).
 CHART_LABEL_WIDTH, CHART_BAR_WIDTH, CHART_VALUE_WIDTH, CHART_ROW_HEIGHT, CHART_BAR_HEIGHT = 150, 190, 80, 26, 18
 CHART_LABEL_CHARS = 22
@@ -28,3 +33,20 @@ def bar_chart(bars: list[tuple[str, float, str]], maximum: float) -> dict:
             for index, (label, value, text) in enumerate(bars)
         ],
     }
+
+
+# The most marks a chart draws: beyond a few dozen bars a chart is unreadable, and its SVG grows with the data.
+MAX_BARS = 25
+
+
+def top_and_others(
+    items: list[T], *, limit: int = MAX_BARS, key: Callable[[T], object], others: Callable[[list[T]], T]
+) -> list[T]:
+    """The `limit - 1` largest items by `key`, largest first, and one `others(rest)` item summing the rest.
+
+    With `limit` items or fewer, all of them in their own order: a chart of a handful draws each one.
+    """
+    if len(items) <= limit:
+        return list(items)
+    ranked = sorted(items, key=key, reverse=True)
+    return [*ranked[: limit - 1], others(ranked[limit - 1 :])]

@@ -54,3 +54,44 @@ class DefaultLeadViewSet(viewsets.ModelViewSet):
     queryset = Lead.objects.all()
     serializer_class = DefaultLeadSerializer
     pagination_class = DefaultPagination
+
+
+# --- floors for the load harness: the same rows each journey's pages show, through values() and JsonResponse ----
+
+
+def _rows(queryset, fields) -> JsonResponse:
+    return JsonResponse({"results": list(queryset.values(*fields)[:PAGE_SIZE])})
+
+
+@login_required
+def floor_my_leads(request):
+    """The rep's handed-off and accepted leads, the rows of My leads' first page."""
+    leads = Lead.objects.filter(owner=request.user, stage__in=["sql", "sal"]).order_by("-id")
+    return _rows(leads, FLOOR_COLUMNS)
+
+
+@login_required
+def floor_lead_search(request):
+    """The leads whose contact has the e-mail searched for: what the admin's search finds."""
+    return _rows(Lead.objects.filter(contact__email=request.GET.get("q", "")).order_by("-id"), FLOOR_COLUMNS)
+
+
+@login_required
+def floor_deals(request):
+    """The deal desk requests the user made or their team made: the rows the rep's list and the inbox show."""
+    from django.db.models import Q
+
+    from apps.sales_ops.models import DealRequest
+
+    mine = Q(requester=request.user) | Q(requester__manager=request.user)
+    deals = DealRequest.objects.filter(mine).order_by("-id")
+    return _rows(deals, ["id", "status", "net_amount", "currency", "opportunity__name", "opportunity__account__name"])
+
+
+@login_required
+def floor_campaigns(request):
+    """A page of the quarter's campaigns, as the budget page's table shows them."""
+    from apps.marketing_ops.budgets.models import Campaign
+
+    campaigns = Campaign.objects.filter(fiscal_quarter=request.GET.get("quarter", "")).order_by("channel", "name")
+    return _rows(campaigns, ["id", "name", "channel", "planned_amount", "start_date", "end_date", "owner__username"])

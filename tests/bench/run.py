@@ -1,7 +1,8 @@
 """`make bench`: fills PostgreSQL with a million leads and their SLA clocks; times the lead list, the SLA scan and
 the deal desk (routing, API submissions, the approver's inbox); with 10,000 campaigns and a million spend
-entries, the budget roll-up; and with 100,000 assets, the content library's search. `--only
-leads|deal_desk|budget|content` runs one part."""
+entries, the budget roll-up; and with 100,000 assets, the content library's search. `--only load` drives the
+journeys through gunicorn at 1, 10 and 50 users (not part of `all`). `--only leads|deal_desk|budget|content|load`
+runs one part."""
 
 import argparse
 import os
@@ -34,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     from tests.bench.measure import BenchError
 
     try:
-        if args.only in ("all", "leads", "deal_desk"):
+        if args.only in ("all", "leads", "deal_desk", "load"):
             _prepare_database(refill=args.refill, scale=args.scale)
         if args.only in ("all", "leads"):
             results, sla_result = _measure(args)
@@ -46,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in ("all", "content"):
             content.prepare(refill=args.refill and args.only == "content")
             content_result = content.measure(warmup=args.content_warmup, repeat=args.content_repeat)
+        if args.only == "load":
+            load_results = _measure_load(args)
     except (NotABenchDatabase, BenchError) as error:
         print(f"bench failed: {error}", file=sys.stderr)
         return 1
@@ -58,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
         budget.report(budget_result, repeat=args.budget_repeat, warmup=args.budget_warmup, print_table=_print_table)
     if args.only in ("all", "content"):
         content.report(content_result, repeat=args.content_repeat, warmup=args.content_warmup, print_table=_print_table)
+    if args.only == "load":
+        from tests.bench import load
+
+        load.report(load_results, iterations=args.load_iterations, scale=args.scale, print_table=_print_table)
     return 0
 
 
@@ -72,10 +79,14 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--deal-submissions", type=int, default=200, help="timed deal desk submissions (median)")
     parser.add_argument(
         "--only",
-        choices=["all", "leads", "deal_desk", "budget", "content"],
+        choices=["all", "leads", "deal_desk", "budget", "content", "load"],
         default="all",
         help="leads: the lead list and the SLA scan; deal_desk: routing, submissions, the inbox; budget: the roll-up; "
-        "content: the library's search",
+        "content: the library's search; load: the journeys through gunicorn under load",
+    )
+    parser.add_argument("--load-iterations", type=int, default=5, help="load: journeys each virtual user walks")
+    parser.add_argument(
+        "--load-levels", default="1,10,50", help="load: the numbers of concurrent users, comma-separated"
     )
     parser.add_argument("--budget-repeat", type=int, default=7, help="timed budget roll-ups (median)")
     parser.add_argument("--budget-warmup", type=int, default=1, help="untimed budget roll-ups first")
@@ -131,6 +142,17 @@ def _measure_deal_desk(args: argparse.Namespace):
 
     with override_settings(ROOT_URLCONF="tests.bench.urls", DEBUG=False):
         return deal_desk.measure(submissions=args.deal_submissions, warmup=args.warmup, repeat=args.repeat)
+
+
+def _measure_load(args: argparse.Namespace) -> list[dict]:
+    from tests.bench import budget, load
+
+    budget.prepare(refill=False)
+    warnings_left = load.check_deploy()
+    print(f"manage.py check --deploy with the server's environment: {warnings_left.splitlines()[-1]}")
+    levels = tuple(int(level) for level in args.load_levels.split(","))
+    print(f"Driving gunicorn at {', '.join(map(str, levels))} users, {args.load_iterations} journeys each …")
+    return load.run(iterations=args.load_iterations, levels=levels)
 
 
 def _report(results: list, args: argparse.Namespace) -> None:

@@ -15,6 +15,10 @@ router.register("leads", baselines.DefaultLeadViewSet, basename="bench-default-l
 
 urlpatterns = [
     path("bench/floor/leads/", baselines.floor_lead_list, name="bench-floor-leads"),
+    path("bench/floor/my-leads/", baselines.floor_my_leads, name="bench-floor-my-leads"),
+    path("bench/floor/lead-search/", baselines.floor_lead_search, name="bench-floor-lead-search"),
+    path("bench/floor/deals/", baselines.floor_deals, name="bench-floor-deals"),
+    path("bench/floor/campaigns/", baselines.floor_campaigns, name="bench-floor-campaigns"),
     path("bench/default/", include(router.urls)),
     *site_urls.urlpatterns,
 ]

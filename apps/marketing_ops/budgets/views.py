@@ -1,17 +1,21 @@
 """Portal pages of marketing ops: the quarter's budget (charts, who is off track, CSV) and what campaigns bought."""
 
 import csv
+from collections.abc import Iterator
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from apps.core.charts import top_and_others
 from apps.core.quarters import quarter_of, recent_quarters
 from apps.marketing_ops.budgets import selectors
 from apps.marketing_ops.budgets.forms import QuarterForm
+from apps.marketing_ops.budgets.models import Channel
 
 
 def _marketing_only(user) -> None:
@@ -27,32 +31,119 @@ def _quarter(request) -> tuple[str, QuarterForm]:
     return quarter, QuarterForm(initial={"quarter": quarter}, quarters=sorted({*recent_quarters(today), quarter}))
 
 
+def _page_number(request) -> int:
+    try:
+        return int(request.GET.get("page", 1))
+    except ValueError:
+        return 1
+
+
 @login_required
 def budget_page(request):
-    """Plan vs committed vs actual vs projected per channel and per campaign, and who is off track."""
+    """Plan vs committed vs actual vs projected per channel, who is off track, and a page of campaigns.
+
+    The page is the same size at any volume: the worst OFF_TRACK_SHOWN off track (a link lists them all), the
+    channel chart, a campaign chart of the largest plans plus "others", and PAGE_SIZE campaigns a page.
+    """
     _marketing_only(request.user)
     quarter, form = _quarter(request)
-    report = selectors.budget_report(quarter=quarter, today=timezone.localdate())
+    report = selectors.budget_report(
+        quarter=quarter,
+        today=timezone.localdate(),
+        sort=request.GET.get("sort", selectors.DEFAULT_SORT),
+        show=request.GET.get("show", "all"),
+        page=_page_number(request),
+    )
     channel_rows = [
         (line.label, line.planned, line.committed, line.actual, line.projected, "") for line in report.channels
     ]
-    campaign_rows = [
-        (line.campaign.name, f.planned, f.committed, f.actual, f.projected, f.status)
-        for line in report.lines
-        for f in [line.figures]
-    ]
+    campaign_rows = top_and_others(
+        [(line.campaign.name, f.planned, f.committed, f.actual, f.projected, f.status) for line in report.lines
+         for f in [line.figures]],
+        key=lambda row: (row[1], row[2] + row[3]),
+        others=_others_row,
+    )  # fmt: skip
+    page = report.page
     return render(
         request,
         "marketing_ops/budget.html",
         {
             "report": report,
+            "page": page,
             "form": form,
             "quarter": quarter,
             "currency": settings.COMPANY_CURRENCY,
+            "totals": {
+                name: selectors.money_text(getattr(report.totals, name))
+                for name in ("envelope", "planned", "committed", "actual", "projected")
+            },
+            "channel_table": [
+                (line.label, str(line.campaigns), *(selectors.money_text(v) for v in _channel_amounts(line)))
+                for line in report.channels
+            ],
+            "columns": _columns(quarter, page),
+            "page_links": _page_links(quarter, page),
+            "all_off_track": "?" + urlencode({"quarter": quarter, "show": "off_track", "sort": "status"}),
             "channel_chart": budget_chart(channel_rows),
             "campaign_chart": budget_chart(campaign_rows),
         },
     )
+
+
+def _channel_amounts(line) -> tuple:
+    return line.envelope, line.planned, line.committed, line.actual, line.projected
+
+
+def _others_row(rest: list[tuple]) -> tuple:
+    """The campaigns past the chart's top, drawn as one bar of their sums."""
+    sums = [sum((row[i] for row in rest), selectors.ZERO) for i in range(1, 5)]
+    return (f"{len(rest):,} other campaigns", *sums, "")
+
+
+# The campaign table's columns: (heading, sort key or None, numeric).
+TABLE_COLUMNS = [
+    ("Campaign", "name", False),
+    ("Channel", "channel", False),
+    ("Runs", "ends", False),
+    ("Planned", "planned", True),
+    ("Committed", "committed", True),
+    ("Actual", "actual", True),
+    ("Available", "available", True),
+    ("Used", "used", True),
+    ("Burn / day", None, True),
+    ("Projected", "projected", True),
+    ("Status", "status", False),
+]
+
+
+def _columns(quarter: str, page) -> list[dict]:
+    """Each heading with the link that sorts by it (ascending first, then the other way), and its current order."""
+    current, descending = page.sort.removeprefix("-"), page.sort.startswith("-")
+    columns = []
+    for heading, key, numeric in TABLE_COLUMNS:
+        column = {"heading": heading, "numeric": numeric, "href": None, "order": ""}
+        if key:
+            flip = key == current and not descending
+            query = {"quarter": quarter, "show": page.show, "sort": f"-{key}" if flip else key}
+            column["href"] = "?" + urlencode(query) + "#by-campaign"
+            if key == current:
+                column["order"] = "descending" if descending else "ascending"
+        columns.append(column)
+    return columns
+
+
+def _page_links(quarter: str, page) -> dict:
+    def link(number: int) -> str:
+        return (
+            "?" + urlencode({"quarter": quarter, "show": page.show, "sort": page.sort, "page": number}) + "#by-campaign"
+        )
+
+    return {
+        "first": link(1) if page.has_previous else None,
+        "previous": link(page.number - 1) if page.has_previous else None,
+        "next": link(page.number + 1) if page.has_next else None,
+        "last": link(page.pages) if page.has_next else None,
+    }
 
 
 CSV_COLUMNS = [
@@ -75,32 +166,44 @@ CSV_COLUMNS = [
 ]
 
 
-@login_required
-def budget_csv(request):
-    """The budget page's campaigns as CSV, rounded as the page shows them."""
-    _marketing_only(request.user)
-    quarter, _form = _quarter(request)
-    report = selectors.budget_report(quarter=quarter, today=timezone.localdate())
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="budget-{quarter}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
-    for line in report.lines:
-        campaign, shown = line.campaign, line.figures.shown()
-        writer.writerow(
+class _Echo:
+    """A file-like object whose write returns what it was given: csv.writer then yields lines, not buffers."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(rows) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(CSV_COLUMNS)
+    labels = dict(Channel.choices)
+    for row in rows:
+        campaign, shown = row.campaign, row.figures.shown()
+        owner = " ".join(filter(None, [campaign["owner__first_name"], campaign["owner__last_name"]]))
+        yield writer.writerow(
             [
-                campaign.pk,
-                campaign.name,
-                campaign.get_channel_display(),
-                str(campaign.owner),
-                campaign.status,
-                campaign.start_date,
-                campaign.end_date,
+                campaign["id"],
+                campaign["name"],
+                labels.get(campaign["channel"], campaign["channel"]),
+                owner or campaign["owner__username"],
+                campaign["status"],
+                campaign["start_date"],
+                campaign["end_date"],
                 *(shown[name] or "" for name in CSV_COLUMNS[7:14]),
                 shown["status"],
                 shown["currency"],
             ]
         )
+
+
+@login_required
+def budget_csv(request):
+    """Every campaign of the quarter as CSV, rounded as the page shows them, streamed as it is read."""
+    _marketing_only(request.user)
+    quarter, _form = _quarter(request)
+    rows = selectors.budget_export_rows(quarter=quarter, today=timezone.localdate())
+    response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="budget-{quarter}.csv"'
     return response
 
 
@@ -140,13 +243,13 @@ def budget_chart(rows) -> dict:
     bars = []
     for index, (label, planned, committed, actual, projected, status) in enumerate(rows):
         y = index * CHART_ROW_HEIGHT + 6
-        used = selectors.percent((committed + actual) * 100 / planned) if planned else None
+        used = selectors.percent_text((committed + actual) * 100 / planned) if planned else None
         bars.append(
             {
                 "label": label if len(label) <= CHART_LABEL_CHARS else label[: CHART_LABEL_CHARS - 1] + "…",
                 "title": (
-                    f"{label}: plan {selectors.money(planned)}, actual {selectors.money(actual)}, committed "
-                    f"{selectors.money(committed)}, projected {selectors.money(projected)}"
+                    f"{label}: plan {selectors.money_text(planned)}, actual {selectors.money_text(actual)}, committed "
+                    f"{selectors.money_text(committed)}, projected {selectors.money_text(projected)}"
                 ),
                 "status": status,
                 "y": y,
@@ -158,7 +261,7 @@ def budget_chart(rows) -> dict:
                 "committed_width": round(x(committed + actual) - x(actual), 1),
                 "projected_x": CHART_LABEL_WIDTH + x(projected),
                 "value_x": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 8,
-                "text": f"{used} % used" if used is not None else "no plan",
+                "text": f"{used} used" if used is not None else "no plan",
             }
         )
     return {

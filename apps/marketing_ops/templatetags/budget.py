@@ -4,18 +4,20 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from apps.marketing_ops.budgets.selectors import money as to_cents
+from apps.marketing_ops.budgets.selectors import money_text
 
 register = template.Library()
 
 
 @register.filter
 def money(value) -> str:
-    """Decimal('1234.565') or '1234.57' → '1,234.57'; None or '' → '—'."""
+    """Decimal('1234.565') or '1234.57' → '1,234.57'; None or '' → '—'. Views that print many amounts format
+    them once in Python (`money_text`) and hand the template strings."""
     if value in (None, ""):
         return "—"
-    try:
-        amount = value if isinstance(value, Decimal) else Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    return f"{to_cents(amount):,}"
+    if not isinstance(value, Decimal):
+        try:
+            value = Decimal(str(value))
+        except InvalidOperation:
+            return str(value)
+    return money_text(value)

@@ -1,0 +1,264 @@
+"""The budget page's read path: the quarter's totals, its channels, who is off track, and one page of campaigns.
+
+The page stays the same size at any volume: every campaign of the quarter is read once as a plain row (no model
+instances) to sum the channels and find who is off track, but only a page of campaigns and the top of the
+off-track list are shown, and only those get their owner read. Five queries, however many campaigns.
+"""
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cached_property
+
+from django.db.models import Sum
+
+from apps.core.quarters import quarter_bounds
+from apps.marketing_ops.budgets.models import BudgetEnvelope, Campaign, CampaignStatus, Channel
+from apps.marketing_ops.budgets.selectors.figures import (
+    CAMPAIGN_FIGURE_FIELDS,
+    ZERO,
+    BudgetFigures,
+    BudgetStatus,
+    _figures,
+    money_text,
+    percent_text,
+    spend_totals,
+)
+
+PAGE_SIZE = 50
+OFF_TRACK_SHOWN = 10
+
+_ROW_FIELDS = (*CAMPAIGN_FIGURE_FIELDS, "name", "channel")
+_CHANNEL_LABELS = dict(Channel.choices)
+_CAMPAIGN_STATUS_LABELS = dict(CampaignStatus.choices)
+_SEVERITY = {BudgetStatus.OVER: 0, BudgetStatus.AT_RISK: 1, BudgetStatus.ON_TRACK: 2}
+# "No plan" spends without one: it sorts as the fullest of all.
+_NO_PLAN_USED = Decimal(10**9)
+
+
+@dataclass
+class ChannelLine:
+    """A channel's campaigns in one quarter, summed; `envelope` is what the channel's envelopes hold."""
+
+    channel: str
+    label: str
+    envelope: Decimal = ZERO
+    planned: Decimal = ZERO
+    committed: Decimal = ZERO
+    actual: Decimal = ZERO
+    projected: Decimal = ZERO
+    campaigns: int = 0
+
+    def add(self, figures: BudgetFigures) -> None:
+        self.planned += figures.planned
+        self.committed += figures.committed
+        self.actual += figures.actual
+        self.projected += figures.projected
+        self.campaigns += 1
+
+
+@dataclass
+class CampaignRow:
+    """What the page shows of a campaign itself; `owner` is filled in only for the campaigns shown."""
+
+    pk: int
+    name: str
+    channel: str
+    status: str
+    start_date: dt.date
+    end_date: dt.date
+    owner: str = ""
+
+    def get_channel_display(self) -> str:
+        return _CHANNEL_LABELS.get(self.channel, self.channel)
+
+    def get_status_display(self) -> str:
+        return _CAMPAIGN_STATUS_LABELS.get(self.status, self.status)
+
+
+@dataclass
+class CampaignLine:
+    campaign: CampaignRow
+    figures: BudgetFigures
+
+    @cached_property
+    def cells(self) -> dict[str, str]:
+        """The figures as the page writes them, each formatted once (only for the lines shown)."""
+        f = self.figures
+        return {
+            "pk": str(self.campaign.pk),
+            "planned": money_text(f.planned),
+            "committed": money_text(f.committed),
+            "actual": money_text(f.actual),
+            "available": money_text(f.available),
+            "used": percent_text(f.used_percent),
+            "burn_rate": money_text(f.burn_rate),
+            "projected": money_text(f.projected),
+            "reasons": "; ".join(f.off_track_reasons),
+        }
+
+
+def _used(line: CampaignLine) -> Decimal:
+    used = line.figures.used_percent
+    return _NO_PLAN_USED if used is None else used
+
+
+# The campaign table's orders: each a key over a line; "-name" is the same key, descending. Ties go by id.
+SORTS: dict[str, Callable[[CampaignLine], tuple]] = {
+    "name": lambda line: (line.campaign.name.casefold(), line.campaign.pk),
+    "channel": lambda line: (line.campaign.channel, line.campaign.name.casefold(), line.campaign.pk),
+    "planned": lambda line: (line.figures.planned, line.campaign.pk),
+    "committed": lambda line: (line.figures.committed, line.campaign.pk),
+    "actual": lambda line: (line.figures.actual, line.campaign.pk),
+    "available": lambda line: (line.figures.available, line.campaign.pk),
+    "used": lambda line: (_used(line), line.campaign.pk),
+    "projected": lambda line: (line.figures.projected, line.campaign.pk),
+    # worst first: over, then at risk, each fullest first
+    "status": lambda line: (_SEVERITY[line.figures.status], -_used(line), line.campaign.pk),
+    "ends": lambda line: (line.campaign.end_date, line.campaign.pk),
+}
+DEFAULT_SORT = "channel"
+SHOWS = ("all", "off_track")
+
+
+def sort_key(sort: str) -> tuple[Callable[[CampaignLine], tuple], bool]:
+    """The key and direction of `sort` ('planned', '-planned'); an unknown sort is the default."""
+    descending = sort.startswith("-")
+    key = SORTS.get(sort.removeprefix("-"))
+    return (key, descending) if key else (SORTS[DEFAULT_SORT], False)
+
+
+@dataclass
+class CampaignPage:
+    """One page of the campaign table, in the order asked for."""
+
+    lines: list[CampaignLine]
+    number: int
+    pages: int
+    count: int
+    sort: str
+    show: str
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+
+@dataclass
+class BudgetReport:
+    quarter: str
+    today: dt.date
+    channels: list[ChannelLine]
+    totals: ChannelLine
+    off_track: list[CampaignLine]  # the worst OFF_TRACK_SHOWN
+    off_track_count: int
+    page: CampaignPage
+    campaigns: int = 0
+    lines: list[CampaignLine] = field(default_factory=list, repr=False)  # every campaign, unsorted, owners unread
+
+
+def _lines(quarter: str, today: dt.date) -> list[CampaignLine]:
+    """Every campaign of the quarter with its figures: two queries, rows not instances."""
+    campaigns = Campaign.objects.filter(fiscal_quarter=quarter)
+    totals = spend_totals(campaigns)
+    return [
+        CampaignLine(
+            CampaignRow(row["id"], row["name"], row["channel"], row["status"], row["start_date"], row["end_date"]),
+            _figures(row, totals, today),
+        )
+        for row in campaigns.values(*_ROW_FIELDS).order_by()
+    ]
+
+
+def _fill_owners(lines: list[CampaignLine]) -> None:
+    """Read the owners of the lines shown, in one query."""
+    if not lines:
+        return
+    owners = {
+        row["id"]: (
+            " ".join(filter(None, [row["owner__first_name"], row["owner__last_name"]])) or row["owner__username"]
+        )
+        for row in Campaign.objects.filter(pk__in=[line.campaign.pk for line in lines]).values(
+            "id", "owner__username", "owner__first_name", "owner__last_name"
+        )
+    }
+    for line in lines:
+        line.campaign.owner = owners.get(line.campaign.pk, "")
+
+
+def budget_report(
+    *, quarter: str, today: dt.date, sort: str = DEFAULT_SORT, show: str = "all", page: int = 1
+) -> BudgetReport:
+    """The quarter's totals and channels, the worst of who is off track, and page `page` of the campaigns.
+
+    Queries: the campaigns, their spend, the envelopes, the shown campaigns' owners (four, whatever the count).
+    `show="off_track"` lists only the campaigns off track; `page` outside the pages is the nearest page.
+    """
+    quarter_bounds(quarter)  # refuses a malformed quarter
+    lines = _lines(quarter, today)
+    channels = {value: ChannelLine(value, label) for value, label in Channel.choices}
+    for row in (
+        BudgetEnvelope.objects.filter(quarter=quarter).values("channel").annotate(total=Sum("amount")).order_by()
+    ):
+        channels[row["channel"]].envelope = row["total"]
+    totals = ChannelLine("", "All channels")
+    for line in lines:
+        channels[line.campaign.channel].add(line.figures)
+        totals.add(line.figures)
+    totals.envelope = sum((channel.envelope for channel in channels.values()), ZERO)
+
+    off_track = sorted((line for line in lines if line.figures.status != BudgetStatus.ON_TRACK), key=SORTS["status"])
+    listed = off_track if show == "off_track" else lines
+    key, descending = sort_key(sort)
+    pages = max(1, -(-len(listed) // PAGE_SIZE))
+    number = min(max(page, 1), pages)
+    ordered = sorted(listed, key=key, reverse=descending)
+    shown = ordered[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+    worst = off_track[:OFF_TRACK_SHOWN]
+    on_page = {line.campaign.pk for line in shown}
+    _fill_owners([*shown, *(line for line in worst if line.campaign.pk not in on_page)])
+    return BudgetReport(
+        quarter=quarter,
+        today=today,
+        channels=[channel for channel in channels.values() if channel.campaigns or channel.envelope],
+        totals=totals,
+        off_track=worst,
+        off_track_count=len(off_track),
+        page=CampaignPage(
+            lines=shown,
+            number=number,
+            pages=pages,
+            count=len(listed),
+            sort=sort if sort.removeprefix("-") in SORTS else DEFAULT_SORT,
+            show=show if show in SHOWS else "all",
+        ),
+        campaigns=len(lines),
+        lines=lines,
+    )
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """A campaign as the CSV writes it."""
+
+    campaign: dict
+    figures: BudgetFigures
+
+
+def budget_export_rows(*, quarter: str, today: dt.date, chunk_size: int = 2000) -> Iterator[ExportRow]:
+    """Every campaign of the quarter with its figures and owner, read in chunks (two queries, streamed)."""
+    quarter_bounds(quarter)
+    campaigns = Campaign.objects.filter(fiscal_quarter=quarter)
+    totals = spend_totals(campaigns)
+    rows = (
+        campaigns.values(*_ROW_FIELDS, "owner__username", "owner__first_name", "owner__last_name")
+        .order_by("channel", "name", "id")
+        .iterator(chunk_size=chunk_size)
+    )
+    for row in rows:
+        yield ExportRow(row, _figures(row, totals, today))
