@@ -351,6 +351,14 @@ COMPANY_CURRENCY = env("COMPANY_CURRENCY", default="USD")
 # A spend entry uses the newest rate on or before its date, if it is at most this many days old.
 EXCHANGE_RATE_MAX_AGE_DAYS = env.int("EXCHANGE_RATE_MAX_AGE_DAYS", default=31)
 
+# --- lead routing (sales ops' coverage) ------------------------------------------------------------
+# A hand-off that names no owner asks this function (core imports it by path: core imports no ops app).
+# Empty: every hand-off must name its owner.
+LEAD_ROUTER = env("LEAD_ROUTER", default="apps.sales_ops.coverage.services.routing.lead_route")
+# Username of the queue owner who gets a routed lead when no territory matches or nobody in it is free
+# (a territory's own fallback owner comes first). Empty: such a hand-off is refused, asking for an owner.
+LEAD_ROUTING_QUEUE_OWNER = env("LEAD_ROUTING_QUEUE_OWNER", default="")
+
 # --- demo data ----------------------------------------------------------------------------------
 SMOPS_DEMO_PASSWORD = env("SMOPS_DEMO_PASSWORD", default="smops-demo")
 

@@ -6,7 +6,7 @@ from django.apps import AppConfig
 class SalesOpsConfig(AppConfig):
     name = "apps.sales_ops"
     label = "sales_ops"
-    capabilities = ("sla", "deal_desk")
+    capabilities = ("sla", "deal_desk", "coverage")
     verbose_name = "Sales ops: lead SLAs"
 
     def ready(self):

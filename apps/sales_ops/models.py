@@ -1,5 +1,6 @@
-"""Sales ops data: lead hand-off SLAs, and the deal desk."""
+"""Sales ops data: lead hand-off SLAs, the deal desk, and coverage (territories' routing)."""
 
+from apps.sales_ops.coverage.models import RoutingDecision, TerritoryMember, TerritoryRouting, TerritoryRule
 from apps.sales_ops.deal_desk.models import (
     ApprovalDelegation,
     ApprovalRule,
@@ -37,6 +38,10 @@ __all__ = [
     "DealRequest",
     "PaymentTerms",
     "RuleApprover",
+    "RoutingDecision",
+    "TerritoryMember",
+    "TerritoryRouting",
+    "TerritoryRule",
     "GOVERNED_STAGES",
     "SlaClock",
     "SlaDigestSubscription",
