@@ -85,8 +85,8 @@ def lead_move(
     if to_stage in STAGES_NEEDING_REASON and not reason:
         raise ApplicationError(f"Moving a lead to '{to_stage}' needs a reason.", field="reason", code="required")
 
-    if to_stage == LeadStage.SQL and owner is None:
-        owner = _routed_owner(lead=lead, actor=actor)
+    if to_stage == LeadStage.SQL and owner is None and lead.owner_id is None:
+        owner = _routed_owner(lead=lead, actor=actor)  # a lead that has an owner already keeps them
 
     now = timezone.now()
     update_fields = ["stage", "stage_changed_at", "stage_changed_by", "stage_reason"]
@@ -128,7 +128,8 @@ def lead_qualify(*, lead_id: int, actor: User | None) -> Lead:
 
 
 def lead_handoff(*, lead_id: int, owner: User | None = None, actor: User | None) -> Lead:
-    """Marketing hands a qualified lead to a sales owner (mql → sql); without one, the lead router picks one."""
+    """Marketing hands a qualified lead to a sales owner (mql → sql). Without one named, the lead keeps the owner it
+    has, or the lead router picks one."""
     if owner is not None and (not owner.is_active or not owner.has_role(Role.REP, Role.MANAGER)):
         raise ApplicationError(f"{owner} is not an active rep or manager.", field="owner")
     return lead_move(lead_id=lead_id, to_stage=LeadStage.SQL, actor=actor, owner=owner)

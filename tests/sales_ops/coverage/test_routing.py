@@ -331,3 +331,11 @@ def test_the_routing_itself_takes_seven_queries(weighted, django_assert_num_quer
     # account, rules, lock the routing row, lock members (+ away), count open hand-offs, scores, the decision
     with django_assert_num_queries(7):
         lead_route(lead=lead)
+
+
+def test_a_lead_that_has_an_owner_keeps_them_when_handed_off_without_one(weighted, cy):
+    lead = mql_lead()
+    Lead.objects.filter(pk=lead.pk).update(owner=cy)
+
+    assert hand_off(lead).owner == cy
+    assert not RoutingDecision.objects.exists()
