@@ -155,6 +155,15 @@ may_view_every_deal_report = is_sales_ops
 # Who decides a deal request is not a role but data (the request's route: its approvers, their delegates),
 # answered by the deal desk's `may_decide` selector and refused by its `deal_request_decide` service.
 
+# --- territories and lead routing ------------------------------------------------------------------------------
+
+# Territory alignment is sales ops' (the seed: "sales ops owns territory alignment"); everyone signed in reads the
+# tree, its rules and members (who takes which leads is no secret inside the company).
+may_change_territories = is_sales_ops
+# "Who would get this lead": ops (marketing hands leads off, sales ops tunes the routing) and managers (for the
+# leads they see: their team's). Reps do not: routing is not theirs to shop around (a 403).
+may_preview_lead_route = is_ops | is_manager
+
 # --- campaign budgets -------------------------------------------------------------------------------------------
 
 may_manage_budgets = is_marketing_ops
@@ -229,6 +238,8 @@ PERMISSIONS = {
     "sales_ops.may_request_deal": may_request_deal,
     "sales_ops.may_view_every_deal": may_view_every_deal,
     "sales_ops.may_view_deal_report": may_view_deal_report,
+    "sales_ops.may_change_territories": may_change_territories,
+    "sales_ops.may_preview_lead_route": may_preview_lead_route,
     "marketing_ops.may_manage_budgets": may_manage_budgets,
     "marketing_ops.may_manage_content": may_manage_content,
     "marketing_ops.may_review_content": may_review_content,
