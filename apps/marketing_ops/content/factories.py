@@ -58,7 +58,7 @@ class VersionFactory(DjangoModelFactory):
         model = AssetVersion
 
     asset = factory.SubFactory(AssetFactory)
-    number = factory.LazyAttribute(lambda v: (v.asset.versions.count() + 1))
+    number = factory.LazyAttribute(lambda v: v.asset.versions.count() + 1)
     status = VersionStatus.DRAFT
     file = factory.LazyAttribute(lambda v: ContentFile(v.content, name=f"{v.sha256[:32]}.pdf"))
     display_name = "deck.pdf"

@@ -172,9 +172,7 @@ class AssetVersion(models.Model):
     text_status = models.CharField(max_length=10, choices=ProcessingStatus.choices, default=ProcessingStatus.PENDING)
     text_note = models.CharField(max_length=300, blank=True)
     preview = models.ImageField(upload_to=_preview_path, max_length=300, blank=True)
-    preview_status = models.CharField(
-        max_length=10, choices=ProcessingStatus.choices, default=ProcessingStatus.PENDING
-    )
+    preview_status = models.CharField(max_length=10, choices=ProcessingStatus.choices, default=ProcessingStatus.PENDING)
     preview_note = models.CharField(max_length=300, blank=True)
 
     class Meta:

@@ -131,7 +131,10 @@ class TerritoryRule(models.Model):
             taken = others.filter(account__isnull=True, country=self.country, segment=self.segment).first()
             field = "country" if self.country else "segment"
         if taken is not None:
-            raise ValidationError({field: f"{taken.describe().capitalize()} already routes to {taken.territory}."})
+            described = taken.describe()
+            raise ValidationError(
+                {field: f"{described[:1].upper()}{described[1:]} already routes to {taken.territory}."}
+            )
 
 
 class TerritoryMember(models.Model):
