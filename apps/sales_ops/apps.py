@@ -15,11 +15,13 @@ class SalesOpsConfig(AppConfig):
         lead_moved.connect(_start_or_stop_sla_clocks, dispatch_uid="sales_ops.sla_clocks")
 
     def seed_demo(self) -> str:
-        """Called by `manage.py seed_demo`: SLA policies and clocks; the deal desk matrix, approvers and requests."""
+        """Called by `manage.py seed_demo`: SLA policies and clocks; the deal desk matrix, approvers and requests; the
+        territory tree with routing rules and members."""
+        from apps.sales_ops.coverage.demo_routing import routing_demo_seed
         from apps.sales_ops.deal_desk.demo import deal_desk_demo_seed
         from apps.sales_ops.sla.demo import sla_demo_seed
 
-        return f"{sla_demo_seed()}\n{deal_desk_demo_seed()}"
+        return f"{sla_demo_seed()}\n{deal_desk_demo_seed()}\n{routing_demo_seed()}"
 
 
 def _start_or_stop_sla_clocks(sender, *, lead, transition, **kwargs):
