@@ -402,6 +402,13 @@ COVERAGE_DEFAULT_MULTIPLE = env("COVERAGE_DEFAULT_MULTIPLE", default="2.5")
 COVERAGE_MAX_MULTIPLE = env("COVERAGE_MAX_MULTIPLE", default="10")
 # Coverage at or above this share of the required multiple is "thin", below it "uncovered".
 COVERAGE_THIN_RATIO = env("COVERAGE_THIN_RATIO", default="0.75")
+# --- lead routing (sales ops' coverage) ------------------------------------------------------------
+# A hand-off that names no owner asks this function (core imports it by path: core imports no ops app).
+# Empty: every hand-off must name its owner.
+LEAD_ROUTER = env("LEAD_ROUTER", default="apps.sales_ops.coverage.services.routing.lead_route")
+# Username of the queue owner who gets a routed lead when no territory matches or nobody in it is free
+# (a territory's own fallback owner comes first). Empty: such a hand-off is refused, asking for an owner.
+LEAD_ROUTING_QUEUE_OWNER = env("LEAD_ROUTING_QUEUE_OWNER", default="")
 
 # --- demo data ----------------------------------------------------------------------------------
 SMOPS_DEMO_PASSWORD = env("SMOPS_DEMO_PASSWORD", default="smops-demo")

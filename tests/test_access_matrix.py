@@ -26,6 +26,7 @@ from apps.core.services import leads
 from apps.core.services.tokens import api_token_create
 from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
 from apps.marketing_ops.budgets.models import SpendEntry
+from apps.sales_ops.coverage.factories_routing import TerritoryMemberFactory, TerritoryRuleFactory
 from apps.sales_ops.deal_desk import services as deal_desk
 from apps.sales_ops.deal_desk.factories import ApprovalRuleFactory
 from apps.sales_ops.models import ApprovalDelegation, Quota, SlaClock
@@ -62,6 +63,7 @@ RULES = {
     "deal decide": "344 o44 334 444 334",  # the approvers of the current step (here: the requester's manager)
     "own delegation": "o44 444 444 444 444",  # only the approver who gave it
     "own token": "o44 444 oo4 444 oo4",  # its owner; sales ops and admins manage everyone's
+    "route preview": "333 o44 oo4 oo4 oo4",  # ops and managers, for the leads they see; a rep never (403 first)
 }
 
 API = "/api/v1/"
@@ -148,6 +150,20 @@ ROUTES = {
     "POST /api/v1/quotas/import/": (None, "sales ops write"),
     "GET /api/v1/quotas/{id}/": ("quota", "read owned"),
     "PATCH /api/v1/quotas/{id}/": ("quota", "sales ops write any"),
+    # territories and lead routing API
+    "GET /api/v1/territories/": (None, "everyone"),
+    "POST /api/v1/territories/": (None, "sales ops write"),
+    "GET /api/v1/territories/{id}/": ("territory", "read any"),
+    "PUT /api/v1/territories/{id}/": ("territory", "sales ops write any"),
+    "PATCH /api/v1/territories/{id}/": ("territory", "sales ops write any"),
+    "GET /api/v1/territory-rules/": (None, "everyone"),
+    "POST /api/v1/territory-rules/": (None, "sales ops write"),
+    "DELETE /api/v1/territory-rules/{id}/": ("territory_rule", "sales ops write any"),
+    "GET /api/v1/territory-members/": (None, "everyone"),
+    "POST /api/v1/territory-members/": (None, "sales ops write"),
+    "PATCH /api/v1/territory-members/{id}/": ("territory_member", "sales ops write any"),
+    "DELETE /api/v1/territory-members/{id}/": ("territory_member", "sales ops write any"),
+    "POST /api/v1/leads/{id}/route-preview/": ("lead", "route preview"),
     # portal pages (GET) and forms (POST)
     "GET home": (None, "everyone"),
     "GET login": (None, "everyone"),
@@ -318,7 +334,11 @@ def world(db, settings, tmp_path):
         }
 
     campaign = CampaignFactory()
+    territory_rule = TerritoryRuleFactory(country="DE")
     shared = {
+        "territory": territory_rule.territory_id,
+        "territory_rule": territory_rule.pk,
+        "territory_member": TerritoryMemberFactory(territory=territory_rule.territory).pk,
         "account": AccountFactory().pk,
         "contact": ContactFactory().pk,
         "policy": SlaPolicyFactory(name="Second").pk,

@@ -164,6 +164,14 @@ may_view_rep_coverage = is_ops | owns | manages_owner
 may_manage_quotas = is_sales_ops
 # Marketing's "pipeline to source" view, and the alert that carries it.
 may_view_pipeline_to_source = is_ops
+# --- territories and lead routing ------------------------------------------------------------------------------
+
+# Territory alignment is sales ops' (the seed: "sales ops owns territory alignment"); everyone signed in reads the
+# tree, its rules and members (who takes which leads is no secret inside the company).
+may_change_territories = is_sales_ops
+# "Who would get this lead": ops (marketing hands leads off, sales ops tunes the routing) and managers (for the
+# leads they see: their team's). Reps do not: routing is not theirs to shop around (a 403).
+may_preview_lead_route = is_ops | is_manager
 
 # --- campaign budgets -------------------------------------------------------------------------------------------
 
@@ -243,6 +251,8 @@ PERMISSIONS = {
     "sales_ops.may_view_rep_coverage": may_view_rep_coverage,
     "sales_ops.may_manage_quotas": may_manage_quotas,
     "sales_ops.may_view_pipeline_to_source": may_view_pipeline_to_source,
+    "sales_ops.may_change_territories": may_change_territories,
+    "sales_ops.may_preview_lead_route": may_preview_lead_route,
     "marketing_ops.may_manage_budgets": may_manage_budgets,
     "marketing_ops.may_manage_content": may_manage_content,
     "marketing_ops.may_review_content": may_review_content,

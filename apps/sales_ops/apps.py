@@ -7,7 +7,7 @@ class SalesOpsConfig(AppConfig):
     name = "apps.sales_ops"
     label = "sales_ops"
     capabilities = ("sla", "deal_desk", "coverage")
-    verbose_name = "Sales ops: lead SLAs, deal desk, quotas and coverage"
+    verbose_name = "Sales ops: lead SLAs, deal desk, territories and routing, quotas and coverage"
 
     def ready(self):
         from apps.core.signals import lead_moved
@@ -22,12 +22,13 @@ class SalesOpsConfig(AppConfig):
 
     def seed_demo(self) -> str:
         """Called by `manage.py seed_demo`: SLA policies and clocks; the deal desk matrix, approvers and requests;
-        quotas and a spread of pipeline coverage."""
+        the territory tree with routing rules and members; quotas and a spread of pipeline coverage."""
         from apps.sales_ops.coverage.demo import coverage_demo_seed
+        from apps.sales_ops.coverage.demo_routing import routing_demo_seed
         from apps.sales_ops.deal_desk.demo import deal_desk_demo_seed
         from apps.sales_ops.sla.demo import sla_demo_seed
 
-        return f"{sla_demo_seed()}\n{deal_desk_demo_seed()}\n{coverage_demo_seed()}"
+        return f"{sla_demo_seed()}\n{deal_desk_demo_seed()}\n{routing_demo_seed()}\n{coverage_demo_seed()}"
 
 
 def _start_or_stop_sla_clocks(sender, *, lead, transition, **kwargs):

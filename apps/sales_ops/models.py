@@ -1,6 +1,16 @@
-"""Sales ops data: lead hand-off SLAs, the deal desk, quotas and pipeline coverage."""
+"""Sales ops data: lead hand-off SLAs, the deal desk, territories and routing, quotas and pipeline coverage."""
 
-from apps.sales_ops.coverage.models import CoverageSnapshot, CoverageSnapshotLine, CoverageStatus, Quota, TeamQuota
+from apps.sales_ops.coverage.models import (
+    CoverageSnapshot,
+    CoverageSnapshotLine,
+    CoverageStatus,
+    Quota,
+    RoutingDecision,
+    TeamQuota,
+    TerritoryMember,
+    TerritoryRouting,
+    TerritoryRule,
+)
 from apps.sales_ops.deal_desk.models import (
     ApprovalDelegation,
     ApprovalRule,
@@ -43,6 +53,10 @@ __all__ = [
     "DealRequest",
     "PaymentTerms",
     "RuleApprover",
+    "RoutingDecision",
+    "TerritoryMember",
+    "TerritoryRouting",
+    "TerritoryRule",
     "GOVERNED_STAGES",
     "SlaClock",
     "SlaDigestSubscription",

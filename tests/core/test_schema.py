@@ -38,6 +38,7 @@ from apps.core.models import Role
 from apps.core.models.customers import LeadStage
 from apps.core.services.tokens import api_token_create
 from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
+from apps.sales_ops.coverage.factories_routing import TerritoryMemberFactory, TerritoryRuleFactory
 from apps.sales_ops.deal_desk.factories import DealRequestFactory
 from apps.sales_ops.sla.factories import SlaPolicyFactory
 from smops.wsgi import application
@@ -100,6 +101,8 @@ def token(db, wsgi_in_test_transaction):
     policy = SlaPolicyFactory()
     envelope = EnvelopeFactory(amount=Decimal("100000"))
     campaign = CampaignFactory(envelope=envelope, owner=user)
+    rule = TerritoryRuleFactory(country="DE")
+    member = TerritoryMemberFactory(territory=rule.territory, user=rep)
     KNOWN_IDS.clear()
     KNOWN_IDS.update(
         {
@@ -111,6 +114,9 @@ def token(db, wsgi_in_test_transaction):
             "/api/v1/sla/policies/": policy.pk,
             "/api/v1/campaigns/": campaign.pk,
             "/api/v1/budget-envelopes/": envelope.pk,
+            "/api/v1/territories/": rule.territory_id,
+            "/api/v1/territory-rules/": rule.pk,
+            "/api/v1/territory-members/": member.pk,
         }
     )
     yield api_token_create(user=user)[1]

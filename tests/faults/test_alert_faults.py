@@ -289,9 +289,7 @@ def test_the_worker_survives_a_broker_restart(celery_processes, redis_server):
     wait_until(WorkerHeartbeat.objects.exists, timeout=90, what="the worker's start-up heartbeat")
     asked_at = timezone.now() + dt.timedelta(seconds=1)
     # A running worker: it has taken a task from the broker, not only announced it is ready.
-    wait_until(
-        lambda: WorkerHeartbeat.objects.filter(seen_at__gt=asked_at).exists(), timeout=90, what="its first task"
-    )
+    wait_until(lambda: WorkerHeartbeat.objects.filter(seen_at__gt=asked_at).exists(), timeout=90, what="its first task")
     redis_server.kill()
     time.sleep(min(REDIS_DOWN, 10))
     redis_server.start()

@@ -56,7 +56,8 @@ VALIDATION_ERROR_SCHEMA = {
     ),
     "properties": {
         "detail": {"type": "string"},
-        "code": {"type": "string"},
+        # the refusal's name beside `detail`; or the messages of an input that is itself called `code` (a territory's)
+        "code": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
         "non_field_errors": {"type": "array", "items": {"type": "string"}},
     },
     "additionalProperties": {

@@ -147,7 +147,13 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class HandoffSerializer(serializers.Serializer):
-    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    owner = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Omit (or null) to let the lead router pick the owner (LEAD_ROUTER)",
+    )
 
 
 class ConvertSerializer(serializers.Serializer):

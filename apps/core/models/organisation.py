@@ -198,10 +198,21 @@ class Holiday(models.Model):
 
 
 class Territory(models.Model):
-    """A sales team's patch: its manager and the business calendar its clocks count in."""
+    """A sales team's patch: its manager and the business calendar its clocks count in.
+
+    Territories form a tree (a region, the territories in it) through `parent`; a cycle is refused.
+    """
 
     name = models.CharField(max_length=100, unique=True)
     code = models.SlugField(max_length=30, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="The region this territory belongs to (empty for a top-level region)",
+    )
     manager = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="managed_territories"
     )
@@ -211,6 +222,23 @@ class Territory(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "territories"
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=F("id")), name="territory_not_own_parent"),
+        ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        super().clean()
+        if self.parent_id and self.pk and self.pk in {t.pk for t in self.parent.ancestors(include_self=True)}:
+            raise ValidationError({"parent": f"'{self.parent}' lies under '{self}' (or is it): a cycle."})
+
+    def ancestors(self, *, include_self: bool = False) -> list["Territory"]:
+        """This territory's parents, nearest first; stops at a cycle rather than looping (one query a level)."""
+        chain, seen, current = [], set(), self if include_self else self.parent
+        while current is not None and current.pk not in seen:
+            chain.append(current)
+            seen.add(current.pk)
+            current = current.parent
+        return chain

@@ -3,8 +3,10 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from apps.core.exceptions import ActionForbidden, ApplicationError
 from apps.core.models import Contact, Lead, LeadStage, LeadTransition, Opportunity, Role, User
@@ -83,6 +85,9 @@ def lead_move(
     if to_stage in STAGES_NEEDING_REASON and not reason:
         raise ApplicationError(f"Moving a lead to '{to_stage}' needs a reason.", field="reason", code="required")
 
+    if to_stage == LeadStage.SQL and owner is None and lead.owner_id is None:
+        owner = _routed_owner(lead=lead, actor=actor)  # a lead that has an owner already keeps them
+
     now = timezone.now()
     update_fields = ["stage", "stage_changed_at", "stage_changed_by", "stage_reason"]
     lead.stage_reason = reason if to_stage in STAGES_NEEDING_REASON else ""
@@ -98,14 +103,34 @@ def lead_move(
     return lead
 
 
+def _routed_owner(*, lead: Lead, actor: User | None) -> User:
+    """The owner the lead router picks for a hand-off that names none (the lead is locked, its move allowed).
+
+    Core knows no territories: the router is the function the LEAD_ROUTER setting names (sales ops' coverage
+    capability: `lead_route(*, lead, preview, actor)` returning a decision with `owner` and `reason`), imported
+    here by its path so that core imports no ops app. Without a router, a hand-off must name its owner.
+    """
+    if not settings.LEAD_ROUTER:
+        raise ApplicationError("Name the owner to hand this lead to.", field="owner", code="required")
+    decision = import_string(settings.LEAD_ROUTER)(lead=lead, actor=actor)
+    if decision.owner is None:
+        raise ApplicationError(
+            f"Routing found nobody to give this lead to ({decision.reason}): name an owner.",
+            field="owner",
+            code="no_route",
+        )
+    return decision.owner
+
+
 def lead_qualify(*, lead_id: int, actor: User | None) -> Lead:
     """Marketing qualifies a new or recycled lead (→ mql)."""
     return lead_move(lead_id=lead_id, to_stage=LeadStage.MQL, actor=actor)
 
 
-def lead_handoff(*, lead_id: int, owner: User, actor: User | None) -> Lead:
-    """Marketing hands a qualified lead to a sales owner (mql → sql)."""
-    if not owner.is_active or not owner.has_role(Role.REP, Role.MANAGER):
+def lead_handoff(*, lead_id: int, owner: User | None = None, actor: User | None) -> Lead:
+    """Marketing hands a qualified lead to a sales owner (mql → sql). Without one named, the lead keeps the owner it
+    has, or the lead router picks one."""
+    if owner is not None and (not owner.is_active or not owner.has_role(Role.REP, Role.MANAGER)):
         raise ApplicationError(f"{owner} is not an active rep or manager.", field="owner")
     return lead_move(lead_id=lead_id, to_stage=LeadStage.SQL, actor=actor, owner=owner)
 

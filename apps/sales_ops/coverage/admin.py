@@ -1,4 +1,5 @@
-"""The ops workbench of quotas and coverage: quotas (with the CSV import), team quotas, snapshots (read only)."""
+"""The ops workbench of coverage: quotas (with the CSV import), team quotas, snapshots (read only); the territory
+tree, its rules and members, and the routing tester in `admin_territories`."""
 
 from django.contrib import admin, messages
 from django.shortcuts import redirect
@@ -6,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 
 from apps.core.admin_utils import ReadOnlyAdmin, ReadOnlyInline, WorkbenchAdmin
+from apps.sales_ops.coverage import admin_territories  # noqa: F401  (registers its models)
 from apps.sales_ops.coverage.models import CoverageSnapshot, CoverageSnapshotLine, Quota, TeamQuota
 from apps.sales_ops.coverage.services import quotas
 

@@ -1,5 +1,6 @@
-"""A hand-computed world for coverage: four reps of one manager in 2026-Q4 (calendar fiscal year), USD company
-currency, EUR rates 1.20 from 1 October and 1.10 from 1 November; today is 23 November 2026 (the `frozen` clock).
+"""What the coverage tests share. The routing tests: a small tree (EMEA → EMEA-DACH), three named reps, leads at
+accounts. The coverage tests: a hand-computed world of four reps of one manager in 2026-Q4 (calendar fiscal year),
+USD company currency, EUR rates 1.20 from 1 October and 1.10 from 1 November; today is 23 November 2026 (the `frozen` clock).
 
 | rep | quota | won in Q4 | open in Q4 | trailing 4 quarters | multiple | gap | coverage | status |
 | ana | 100,000 | 20,000 | 120,000 + €10,000×1.10 = 131,000 | 60,000 of 180,000 (6) | 3.00 | 80,000 | 1.64 | uncov. |
@@ -13,9 +14,17 @@ from decimal import Decimal as D
 
 import pytest
 
-from apps.core.factories import AccountFactory, ExchangeRateFactory, OpportunityFactory, UserFactory
+from apps.core.factories import (
+    AccountFactory,
+    ContactFactory,
+    ExchangeRateFactory,
+    LeadFactory,
+    OpportunityFactory,
+    TerritoryFactory,
+    UserFactory,
+)
+from apps.core.models import Lead, LeadStage, Role
 from apps.core.models import OpportunityStage as S
-from apps.core.models import Role
 from apps.sales_ops.coverage.models import Quota
 
 QUARTER = "2026-Q4"
@@ -60,3 +69,47 @@ def world(db, settings, frozen, manager):
     for i in range(5):
         deal(dee, 10_000, S.CLOSED_WON if i < 4 else S.CLOSED_LOST, dt.date(2026, 1 + i, 3))
     return reps
+
+
+# --- routing ---
+
+
+@pytest.fixture
+def emea(db):
+    return TerritoryFactory(code="emea", name="EMEA")
+
+
+@pytest.fixture
+def dach(emea):
+    return TerritoryFactory(code="emea-dach", name="EMEA-DACH", parent=emea)
+
+
+def person(username: str, first: str, last: str, role: str = Role.REP):
+    return UserFactory(username=username, first_name=first, last_name=last, roles=[role])
+
+
+@pytest.fixture
+def ana(db):
+    return person("ana", "Ana", "Alves")
+
+
+@pytest.fixture
+def bo(db):
+    return person("bo", "Bo", "Berg")
+
+
+@pytest.fixture
+def cy(db):
+    return person("cy", "Cy", "Cruz")
+
+
+def mql_lead(*, country: str = "DE", segment: str = "smb", owner=None, account=None) -> Lead:
+    """A marketing-qualified lead at an account of `country` and `segment` (owned by `owner`)."""
+    account = account or AccountFactory(country=country, segment=segment, owner=owner)
+    return LeadFactory(contact=ContactFactory(account=account), stage=LeadStage.MQL)
+
+
+def open_handoffs(user, n: int) -> None:
+    """`n` leads `user` owns in sql (handed, not yet accepted): what counts against their cap."""
+    for _ in range(n):
+        LeadFactory(stage=LeadStage.SQL, owner=user)
