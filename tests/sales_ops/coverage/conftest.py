@@ -1,6 +1,7 @@
 """What the coverage tests share. The routing tests: a small tree (EMEA → EMEA-DACH), three named reps, leads at
 accounts. The coverage tests: a hand-computed world of four reps of one manager in 2026-Q4 (calendar fiscal year),
-USD company currency, EUR rates 1.20 from 1 October and 1.10 from 1 November; today is 23 November 2026 (the `frozen` clock).
+USD company currency, EUR rates 1.20 from 1 October and 1.10 from 1 November; today is 23 November 2026 (the
+`frozen` clock).
 
 | rep | quota | won in Q4 | open in Q4 | trailing 4 quarters | multiple | gap | coverage | status |
 | ana | 100,000 | 20,000 | 120,000 + €10,000×1.10 = 131,000 | 60,000 of 180,000 (6) | 3.00 | 80,000 | 1.64 | uncov. |
