@@ -307,3 +307,15 @@ def test_the_task_retries_when_the_database_is_away(monkeypatch):
     assert calls == [version.pk, version.pk]
     version.refresh_from_db()
     assert version.text_status == DONE
+
+
+def test_a_file_that_takes_too_long_is_none_with_the_reason_not_retried_for_ever(monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    def endless(*args):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(processing, "version_text", endless)
+    version = processed(samples.pdf("A 900-page catalogue"), ".pdf")
+    assert (version.text_status, version.preview_status) == (NONE, NONE)
+    assert version.text_note == "Reading the file took longer than the time allowed."
