@@ -40,7 +40,6 @@ DEMO_PEOPLE = [
     ("manager2", "Nora", "Hughes", [Role.MANAGER], "vp", "na"),
     ("rep3", "Luis", "Moreno", [Role.REP], "manager2", "na"),
     ("rep4", "Amy", "Chen", [Role.REP], "manager2", "na"),
-    ("legal", "Lena", "Graf", [Role.LEGAL], None, None),  # reviews customer-facing content
 ]
 
 

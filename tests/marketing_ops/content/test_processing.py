@@ -287,3 +287,35 @@ def test_a_version_pending_for_a_day_is_given_up_with_the_reason(clock):
     assert (version.text_status, version.preview_status) == (NONE, NONE)
     assert version.text_note.startswith("Processing did not finish within a day")
     assert not EmailMessage.objects.exists()
+
+
+def test_the_task_retries_when_the_database_is_away(monkeypatch):
+    from django.db import OperationalError
+
+    version = pending_version(samples.pdf("Failover"), ".pdf")
+    calls = []
+    real = processing.version_process
+
+    def database_away_once(*, version_id):
+        calls.append(version_id)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(version_id=version_id)
+
+    monkeypatch.setattr(processing, "version_process", database_away_once)
+    assert version_process_task.apply(args=[version.pk]).get() is True
+    assert calls == [version.pk, version.pk]
+    version.refresh_from_db()
+    assert version.text_status == DONE
+
+
+def test_a_file_that_takes_too_long_is_none_with_the_reason_not_retried_for_ever(monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    def endless(*args):
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(processing, "version_text", endless)
+    version = processed(samples.pdf("A 900-page catalogue"), ".pdf")
+    assert (version.text_status, version.preview_status) == (NONE, NONE)
+    assert version.text_note == "Reading the file took longer than the time allowed."
