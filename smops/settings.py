@@ -182,6 +182,22 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Uploaded files (deal desk attachments, the content library) live under MEDIA_ROOT, or in an S3-compatible bucket
+# when AWS_STORAGE_BUCKET_NAME is set (django-storages; credentials from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or
+# the host's role). Either way no file has a public URL: views that check permission stream every file.
+if AWS_STORAGE_BUCKET_NAME := env("AWS_STORAGE_BUCKET_NAME", default=""):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),  # MinIO, Ceph, R2 …; empty for AWS
+            "region_name": env("AWS_S3_REGION_NAME", default=None),
+            "location": env("AWS_LOCATION", default=""),  # a prefix inside the bucket
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # --- e-mail -------------------------------------------------------------------------------------
 # Default: every message is written to a file under var/mail/, so a newcomer can read what was sent.

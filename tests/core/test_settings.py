@@ -1,5 +1,6 @@
 """Settings: production passes Django's deploy check; Celery is configured for at-least-once safety."""
 
+import json
 import os
 import subprocess
 import sys
@@ -122,3 +123,26 @@ def test_throttle_and_lockout_limits_come_from_the_environment():
     env = {**os.environ, "LOGIN_FAILURE_LIMIT": "50", "API_THROTTLE_USER": "100000/minute"}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.stdout.split()[-2:] == ["50", "100000/minute"], result.stderr
+
+
+def _storage_in(env: dict) -> dict:
+    code = "import json; from django.conf import settings; print(json.dumps(settings.STORAGES['default']))"
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'smops.settings'); "
+         f"django.setup(); {code}"],
+        cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_files_are_stored_locally_by_default():
+    assert _storage_in({"AWS_STORAGE_BUCKET_NAME": ""})["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+
+
+def test_a_bucket_name_stores_files_in_private_s3_compatible_storage():
+    storage = _storage_in({"AWS_STORAGE_BUCKET_NAME": "smops-files", "AWS_S3_ENDPOINT_URL": "http://minio:9000"})
+    assert storage["BACKEND"] == "storages.backends.s3.S3Storage"
+    assert storage["OPTIONS"]["bucket_name"] == "smops-files"
+    assert storage["OPTIONS"]["endpoint_url"] == "http://minio:9000"
+    assert storage["OPTIONS"]["default_acl"] == "private"
