@@ -20,7 +20,8 @@ from apps.sales_ops.coverage.factories_routing import (
 from apps.sales_ops.coverage.models import RoutingDecision, TerritoryMember
 from apps.sales_ops.coverage.services.routing import lead_route
 from apps.sales_ops.models import ApprovalDelegation
-from tests.sales_ops.coverage.conftest import T0, mql_lead, open_handoffs
+from tests.sales_ops.conftest import T0
+from tests.sales_ops.coverage.conftest import mql_lead, open_handoffs
 
 pytestmark = pytest.mark.django_db
 
