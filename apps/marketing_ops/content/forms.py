@@ -41,7 +41,7 @@ def filter_form_for_page(form: forms.Form) -> forms.Form:
         form.fields["tag"].label = "Tags (any of)"
     if "q" in form.fields:
         form.fields["q"].widget = forms.TextInput(
-            attrs={"type": "search", "placeholder": "Search titles, descriptions, tags and file text"}
+            attrs={"type": "search", "placeholder": "Search decks, case studies, tags, text…"}
         )
     if "product" in form.fields:
         form.fields["product"].widget = forms.TextInput(attrs={"placeholder": "e.g. Analytics"})
