@@ -79,9 +79,7 @@ def download_response(*, user: User, asset_id: int, number: int | None = None, i
     return response
 
 
-def preview_response(
-    *, user: User, asset_id: int, number: int | None = None, record: bool = True
-) -> FileResponse:
+def preview_response(*, user: User, asset_id: int, number: int | None = None, record: bool = True) -> FileResponse:
     """The preview image of a version (rendered in the background), shown inline; a view is recorded.
 
     `record` False: a thumbnail among others (the library's cards, the asset page's picture), which nobody chose to

@@ -144,9 +144,7 @@ def content_library(request):
 @login_required
 def content_thumbnail(request, asset_id: int):
     """A card's picture: the preview of the version shown, not counted as a view (nobody chose to open it)."""
-    return serving.preview_response(
-        user=request.user, asset_id=asset_id, number=_version_number(request), record=False
-    )
+    return serving.preview_response(user=request.user, asset_id=asset_id, number=_version_number(request), record=False)
 
 
 @login_required

@@ -423,7 +423,9 @@ def test_the_owner_uploads_a_version(client, owner, customer_asset):
         ("empty.pdf", b"", "The file is empty."),
     ],
 )
-def test_a_refused_upload_is_a_form_error_and_leaves_nothing(client, owner, customer_asset, settings, name, content, reason):
+def test_a_refused_upload_is_a_form_error_and_leaves_nothing(
+    client, owner, customer_asset, settings, name, content, reason
+):
     before = stored_files(settings)
     response = upload(signed_in(client, owner), customer_asset, name, content)
     assert response.status_code == 400
@@ -574,7 +576,9 @@ def test_a_rep_may_not_create_assets(client, rep):
 # --- the review queue and the reports ---------------------------------------------------------------------------
 
 
-def test_the_review_queue_lists_what_waits_for_the_reviewer(client, marketing_ops, legal, customer_asset, internal_asset):
+def test_the_review_queue_lists_what_waits_for_the_reviewer(
+    client, marketing_ops, legal, customer_asset, internal_asset
+):
     in_review(customer_asset)
     in_review(internal_asset)
     signed_in(client, legal)
@@ -608,3 +612,10 @@ def test_reports_show_use_and_win_rates_with_their_counts(client, manager, rep, 
 
 def test_reports_are_for_ops_and_managers(client, rep):
     assert signed_in(client, rep).get(reverse("marketing_ops:content_reports")).status_code == 403
+
+
+def test_a_contact_who_withdrew_consent_is_offered_disabled(client, rep, live, deal):
+    withdrawn = ContactFactory(account=deal.account, consent_status=ConsentStatus.WITHDRAWN)
+    page = text_of(signed_in(client, rep).get(url("asset", live)))
+    option = re.search(rf'<option value="{deal.pk}:{withdrawn.pk}"[^>]*>([^<]*)</option>', page)
+    assert "disabled" in option.group(0) and "consent withdrawn" in option.group(1)
