@@ -13,6 +13,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
@@ -27,6 +28,8 @@ from apps.core.services.tokens import api_token_create
 from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
 from apps.marketing_ops.budgets.models import SpendEntry
 from apps.sales_ops.coverage.factories_routing import TerritoryMemberFactory, TerritoryRuleFactory
+from apps.marketing_ops.content import samples as content_samples
+from apps.marketing_ops.content.factories import published_asset
 from apps.sales_ops.deal_desk import services as deal_desk
 from apps.sales_ops.deal_desk.factories import ApprovalRuleFactory
 from apps.sales_ops.models import ApprovalDelegation, Quota, SlaClock
@@ -64,6 +67,10 @@ RULES = {
     "own delegation": "o44 444 444 444 444",  # only the approver who gave it
     "own token": "o44 444 oo4 444 oo4",  # its owner; sales ops and admins manage everyone's
     "route preview": "333 o44 oo4 oo4 oo4",  # ops and managers, for the leads they see; a rep never (403 first)
+    # the content library (a live asset: everyone finds it; the record is looked up before the role is asked)
+    "content sharers": "oo4 oo4 334 334 oo4",  # reps and managers, on their own opportunities
+    "content editors": "334 334 334 oo4 oo4",  # its owner and marketing ops
+    "content reviewers": "334 334 334 oo4 oo4",  # marketing ops and legal (legal is not a role of this walk)
 }
 
 API = "/api/v1/"
@@ -200,6 +207,20 @@ ROUTES = {
     "GET marketing_ops:budget": (None, "marketing ops"),
     "GET marketing_ops:budget_csv": (None, "marketing ops"),
     "GET marketing_ops:roi": (None, "everyone"),
+    "GET marketing_ops:content_library": (None, "everyone"),
+    "GET marketing_ops:content_create": (None, "marketing ops"),
+    "GET marketing_ops:content_review_queue": (None, "marketing ops"),
+    "GET marketing_ops:content_reports": (None, "managers and ops"),
+    "GET marketing_ops:content_asset": ("asset", "read any"),
+    "GET marketing_ops:content_thumbnail": ("asset", "read any"),
+    "GET marketing_ops:content_preview": ("asset", "read any"),
+    "GET marketing_ops:content_download": ("asset", "read any"),
+    "POST marketing_ops:content_share": ("asset", "content sharers"),
+    "POST marketing_ops:content_upload": ("asset", "content editors"),
+    "POST marketing_ops:content_submit": ("asset", "content editors"),
+    "POST marketing_ops:content_archive": ("asset", "content editors"),
+    "POST marketing_ops:content_reopen": ("asset", "content editors"),
+    "POST marketing_ops:content_decide": ("asset", "content reviewers"),
 }
 
 # What each write sends, so that its answer is about who asks, not about a missing field. A callable gets the
@@ -335,10 +356,13 @@ def world(db, settings, tmp_path):
 
     campaign = CampaignFactory()
     territory_rule = TerritoryRuleFactory(country="DE")
+    asset = published_asset()
+    asset.current_version.preview.save("preview.png", ContentFile(content_samples.png()), save=True)
     shared = {
         "territory": territory_rule.territory_id,
         "territory_rule": territory_rule.pk,
         "territory_member": TerritoryMemberFactory(territory=territory_rule.territory).pk,
+        "asset": asset.pk,
         "account": AccountFactory().pk,
         "contact": ContactFactory().pk,
         "policy": SlaPolicyFactory(name="Second").pk,

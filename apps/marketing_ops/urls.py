@@ -5,4 +5,5 @@ from django.urls import include, path
 app_name = "marketing_ops"
 urlpatterns = [
     path("", include("apps.marketing_ops.budgets.urls")),
+    path("", include("apps.marketing_ops.content.urls")),
 ]

@@ -79,8 +79,12 @@ def download_response(*, user: User, asset_id: int, number: int | None = None, i
     return response
 
 
-def preview_response(*, user: User, asset_id: int, number: int | None = None) -> FileResponse:
-    """The preview image of a version (rendered in the background), shown inline; a view is recorded."""
+def preview_response(*, user: User, asset_id: int, number: int | None = None, record: bool = True) -> FileResponse:
+    """The preview image of a version (rendered in the background), shown inline; a view is recorded.
+
+    `record` False: a thumbnail among others (the library's cards, the asset page's picture), which nobody chose to
+    open; counting those as views would make every asset a rep scrolled past look used.
+    """
     version = version_for_download(user=user, asset_id=asset_id, number=number)
     if not version.preview:
         raise Http404("This version has no preview.")
@@ -91,5 +95,6 @@ def preview_response(*, user: User, asset_id: int, number: int | None = None) ->
         filename=f"preview-{version.number}{PurePosixPath(version.preview.name).suffix}",
         content_type=content_type,
     )
-    usage_record(version=version, user=user, action=ContentUsage.Action.VIEW)
+    if record:
+        usage_record(version=version, user=user, action=ContentUsage.Action.VIEW)
     return _hardened(response)
