@@ -27,9 +27,9 @@ from apps.core.services import leads
 from apps.core.services.tokens import api_token_create
 from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
 from apps.marketing_ops.budgets.models import SpendEntry
-from apps.sales_ops.coverage.factories_routing import TerritoryMemberFactory, TerritoryRuleFactory
 from apps.marketing_ops.content import samples as content_samples
 from apps.marketing_ops.content.factories import published_asset
+from apps.sales_ops.coverage.factories_routing import TerritoryMemberFactory, TerritoryRuleFactory
 from apps.sales_ops.deal_desk import services as deal_desk
 from apps.sales_ops.deal_desk.factories import ApprovalRuleFactory
 from apps.sales_ops.models import ApprovalDelegation, Quota, SlaClock
