@@ -202,9 +202,7 @@ def test_the_owner_changes_details_and_tags(api, owner, library, vocabulary):
 
 
 def test_changing_with_an_unknown_tag_changes_nothing(api, owner, library):
-    response = api.as_user(owner).patch(
-        f"{URL}{library.pk}/", {"title": "Renamed", "tags": ["nope"]}, format="json"
-    )
+    response = api.as_user(owner).patch(f"{URL}{library.pk}/", {"title": "Renamed", "tags": ["nope"]}, format="json")
     assert (response.status_code, response.json()["code"]) == (400, "unknown_tag")
     library.refresh_from_db()
     assert library.title == "Pricing deck" and not library.events.filter(kind="changed").exists()
