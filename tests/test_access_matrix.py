@@ -13,6 +13,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
@@ -26,6 +27,7 @@ from apps.core.services import leads
 from apps.core.services.tokens import api_token_create
 from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
 from apps.marketing_ops.budgets.models import SpendEntry
+from apps.marketing_ops.content.factories import published_asset
 from apps.sales_ops.deal_desk import services as deal_desk
 from apps.sales_ops.deal_desk.factories import ApprovalRuleFactory
 from apps.sales_ops.models import ApprovalDelegation, SlaClock
@@ -62,6 +64,8 @@ RULES = {
     "deal decide": "344 o44 334 444 334",  # the approvers of the current step (here: the requester's manager)
     "own delegation": "o44 444 444 444 444",  # only the approver who gave it
     "own token": "o44 444 oo4 444 oo4",  # its owner; sales ops and admins manage everyone's
+    "content edit": "334 334 334 oo4 oo4",  # a live asset: everyone sees it; its owner and marketing ops change it
+    "sharers": "o o 3 3 o",  # reps and managers record shares (admins hold every role)
 }
 
 API = "/api/v1/"
@@ -142,6 +146,22 @@ ROUTES = {
     "GET /api/v1/spend/": (None, "marketing ops"),
     "POST /api/v1/spend/": (None, "marketing ops"),
     "GET /api/v1/spend/{id}/": ("spend", "marketing ops any"),
+    # content library API (the asset: a live customer deck owned by marketing ops, which every role may see)
+    "GET /api/v1/content/assets/": (None, "everyone"),
+    "POST /api/v1/content/assets/": (None, "marketing ops"),
+    "GET /api/v1/content/assets/{id}/": ("asset", "read any"),
+    "PATCH /api/v1/content/assets/{id}/": ("asset", "content edit"),
+    "POST /api/v1/content/assets/{id}/versions/": ("asset", "content edit"),
+    "GET /api/v1/content/assets/{id}/download/": ("asset", "read any"),
+    "GET /api/v1/content/assets/{id}/preview/": ("asset", "read any"),
+    "POST /api/v1/content/assets/{id}/submit/": ("asset", "content edit"),
+    "POST /api/v1/content/assets/{id}/approve/": ("asset", "marketing ops any"),
+    "POST /api/v1/content/assets/{id}/reject/": ("asset", "marketing ops any"),
+    "POST /api/v1/content/assets/{id}/archive/": ("asset", "content edit"),
+    "POST /api/v1/content/assets/{id}/reopen/": ("asset", "content edit"),
+    "GET /api/v1/content/shares/": (None, "everyone"),
+    "POST /api/v1/content/shares/": (None, "sharers"),
+    "GET /api/v1/content/tags/": (None, "everyone"),
     # portal pages (GET) and forms (POST)
     "GET home": (None, "everyone"),
     "GET login": (None, "everyone"),
@@ -189,12 +209,14 @@ BODIES = {
     "POST /api/v1/deal-desk/requests/{id}/reject/": {"comment": "Too deep"},
     "POST /api/v1/deal-desk/requests/{id}/request-changes/": {"comment": "Shorter term"},
     "POST /api/v1/deal-desk/requests/{id}/attachments/": lambda pk, users: {"file": _pdf()},
+    "POST /api/v1/content/assets/{id}/versions/": lambda pk, users: {"file": _pdf()},
+    "POST /api/v1/content/assets/{id}/reject/": {"comment": "Off brand"},
     "POST sales_ops:lead_reject": REASON,
     "POST sales_ops:clock_pause": lambda pk, users: {f"clock{pk}-reason": "Customer away"},
     "POST sales_ops:deal_attach": lambda pk, users: {"file": _pdf()},
     "POST sales_ops:deal_decide": lambda pk, users: {"outcome": "reject", "comment": "Too deep", "revision": 1},
 }
-MULTIPART = {"POST /api/v1/deal-desk/requests/{id}/attachments/"}
+MULTIPART = {"POST /api/v1/deal-desk/requests/{id}/attachments/", "POST /api/v1/content/assets/{id}/versions/"}
 
 
 def _pdf():
@@ -308,7 +330,10 @@ def world(db, settings, tmp_path):
         }
 
     campaign = CampaignFactory()
+    deck = published_asset(owner=users["marketing_ops"], title="Pricing deck")
+    deck.current_version.preview.save("preview.png", ContentFile(b"\x89PNG\r\n\x1a\n"), save=True)
     shared = {
+        "asset": deck.pk,
         "account": AccountFactory().pk,
         "contact": ContactFactory().pk,
         "policy": SlaPolicyFactory(name="Second").pk,

@@ -38,6 +38,7 @@ from apps.core.models import Role
 from apps.core.models.customers import LeadStage
 from apps.core.services.tokens import api_token_create
 from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
+from apps.marketing_ops.content.factories import TagFactory, published_asset
 from apps.sales_ops.deal_desk.factories import DealRequestFactory
 from apps.sales_ops.sla.factories import SlaPolicyFactory
 from smops.wsgi import application
@@ -100,6 +101,8 @@ def token(db, wsgi_in_test_transaction):
     policy = SlaPolicyFactory()
     envelope = EnvelopeFactory(amount=Decimal("100000"))
     campaign = CampaignFactory(envelope=envelope, owner=user)
+    TagFactory(name="Pricing", slug="pricing")
+    deck = published_asset(owner=UserFactory(username="schema-mops", roles=[Role.MARKETING_OPS]), title="Pricing deck")
     KNOWN_IDS.clear()
     KNOWN_IDS.update(
         {
@@ -111,6 +114,7 @@ def token(db, wsgi_in_test_transaction):
             "/api/v1/sla/policies/": policy.pk,
             "/api/v1/campaigns/": campaign.pk,
             "/api/v1/budget-envelopes/": envelope.pk,
+            "/api/v1/content/assets/": deck.pk,
         }
     )
     yield api_token_create(user=user)[1]

@@ -6,8 +6,9 @@ from rest_framework import serializers
 from apps.core.api.filters import MAX_ID
 from apps.core.api.serializers import ContactBriefSerializer, UserBriefSerializer
 from apps.core.models import User
+from apps.core.models.customers import Segment
 from apps.core.services.records import too_long_message
-from apps.marketing_ops.content.models import Asset, AssetVersion, ContentShare, Tag, VersionReview
+from apps.marketing_ops.content.models import Asset, AssetVersion, ContentShare, FunnelStage, Tag, VersionReview
 from apps.marketing_ops.content.services.guards import COMMENT_MAX, REASON_MAX, SHARE_NOTE_MAX, VERSION_NOTE_MAX
 from apps.marketing_ops.content.services.versions import CONTENT_KINDS
 
@@ -114,6 +115,10 @@ class AssetSerializer(serializers.ModelSerializer):
     tags = TagSerializer(many=True, read_only=True)
     owner = UserBriefSerializer(read_only=True)
     current_version = VersionBriefSerializer(read_only=True, allow_null=True, help_text="Null until first published")
+    # Blank when not given: said so, for the schema (a read-only model field's blank values are not).
+    segment = serializers.ChoiceField(Segment.choices, allow_blank=True, read_only=True)
+    funnel_stage = serializers.ChoiceField(FunnelStage.choices, allow_blank=True, read_only=True)
+    url = serializers.CharField(read_only=True, help_text="For a video link: where the video is; else blank")
 
     class Meta:
         model = Asset
