@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.marketing_ops.content.factories import AssetFactory, TagFactory, VersionFactory, published_asset
 from apps.marketing_ops.content.models import Asset, AssetEvent, AssetKind, AssetStatus, Audience
+from apps.marketing_ops.content.search import asset_search_refresh
 from tests.marketing_ops.content.conftest import TODAY
 
 URL = "/api/v1/content/assets/"
@@ -86,6 +87,7 @@ def test_the_query_count_does_not_grow_with_the_rows(api, rep, owner, frozen, dj
         for i in range(n):
             asset = published_asset(owner=owner, title=f"Deck {Asset.objects.count()}", description=f"deck {i}")
             asset.tags.set(tags)
+        asset_search_refresh(Asset.objects.values_list("pk", flat=True))  # the factory writes rows directly
 
     client = api.as_user(rep)
     fill(5)
