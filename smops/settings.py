@@ -364,6 +364,11 @@ SPECTACULAR_SETTINGS = {
         "DealApproverKindEnum": "apps.sales_ops.models.RuleApprover.Kind",
         "DealDecisionOutcomeEnum": "apps.sales_ops.models.DealDecision.Outcome",
         "DealEventKindEnum": "apps.sales_ops.models.DealEvent.Kind",
+        # The content library's kinds and statuses, beside the others'.
+        "AssetKindEnum": "apps.marketing_ops.content.models.AssetKind",
+        "AssetStatusEnum": "apps.marketing_ops.content.models.AssetStatus",
+        "AssetVersionStatusEnum": "apps.marketing_ops.content.models.VersionStatus",
+        "ContentProcessingStatusEnum": "apps.marketing_ops.content.models.ProcessingStatus",
     },
 }
 

@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/v1/deal-desk/", include("apps.sales_ops.deal_desk.api.urls")),
     path("api/v1/", include("apps.sales_ops.coverage.api.urls")),
     path("api/v1/", include("apps.marketing_ops.budgets.api.urls")),
+    path("api/v1/content/", include("apps.marketing_ops.content.api.urls")),
     path("api/schema/", SchemaApi.as_view(), name="schema"),
     path("api/docs/", docs_page, name="api-docs"),
     path("healthz/", healthz, name="healthz"),

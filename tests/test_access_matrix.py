@@ -71,6 +71,8 @@ RULES = {
     "content sharers": "oo4 oo4 334 334 oo4",  # reps and managers, on their own opportunities
     "content editors": "334 334 334 oo4 oo4",  # its owner and marketing ops
     "content reviewers": "334 334 334 oo4 oo4",  # marketing ops and legal (legal is not a role of this walk)
+    "content edit": "334 334 334 oo4 oo4",  # a live asset: everyone sees it; its owner and marketing ops change it
+    "sharers": "o o 3 3 o",  # reps and managers record shares (admins hold every role)
 }
 
 API = "/api/v1/"
@@ -171,6 +173,22 @@ ROUTES = {
     "PATCH /api/v1/territory-members/{id}/": ("territory_member", "sales ops write any"),
     "DELETE /api/v1/territory-members/{id}/": ("territory_member", "sales ops write any"),
     "POST /api/v1/leads/{id}/route-preview/": ("lead", "route preview"),
+    # content library API (the asset: a live customer deck owned by marketing ops, which every role may see)
+    "GET /api/v1/content/assets/": (None, "everyone"),
+    "POST /api/v1/content/assets/": (None, "marketing ops"),
+    "GET /api/v1/content/assets/{id}/": ("asset", "read any"),
+    "PATCH /api/v1/content/assets/{id}/": ("asset", "content edit"),
+    "POST /api/v1/content/assets/{id}/versions/": ("asset", "content edit"),
+    "GET /api/v1/content/assets/{id}/download/": ("asset", "read any"),
+    "GET /api/v1/content/assets/{id}/preview/": ("asset", "read any"),
+    "POST /api/v1/content/assets/{id}/submit/": ("asset", "content edit"),
+    "POST /api/v1/content/assets/{id}/approve/": ("asset", "marketing ops any"),
+    "POST /api/v1/content/assets/{id}/reject/": ("asset", "marketing ops any"),
+    "POST /api/v1/content/assets/{id}/archive/": ("asset", "content edit"),
+    "POST /api/v1/content/assets/{id}/reopen/": ("asset", "content edit"),
+    "GET /api/v1/content/shares/": (None, "everyone"),
+    "POST /api/v1/content/shares/": (None, "sharers"),
+    "GET /api/v1/content/tags/": (None, "everyone"),
     # portal pages (GET) and forms (POST)
     "GET home": (None, "everyone"),
     "GET login": (None, "everyone"),
@@ -235,12 +253,14 @@ BODIES = {
     "POST /api/v1/deal-desk/requests/{id}/reject/": {"comment": "Too deep"},
     "POST /api/v1/deal-desk/requests/{id}/request-changes/": {"comment": "Shorter term"},
     "POST /api/v1/deal-desk/requests/{id}/attachments/": lambda pk, users: {"file": _pdf()},
+    "POST /api/v1/content/assets/{id}/versions/": lambda pk, users: {"file": _pdf()},
+    "POST /api/v1/content/assets/{id}/reject/": {"comment": "Off brand"},
     "POST sales_ops:lead_reject": REASON,
     "POST sales_ops:clock_pause": lambda pk, users: {f"clock{pk}-reason": "Customer away"},
     "POST sales_ops:deal_attach": lambda pk, users: {"file": _pdf()},
     "POST sales_ops:deal_decide": lambda pk, users: {"outcome": "reject", "comment": "Too deep", "revision": 1},
 }
-MULTIPART = {"POST /api/v1/deal-desk/requests/{id}/attachments/"}
+MULTIPART = {"POST /api/v1/deal-desk/requests/{id}/attachments/", "POST /api/v1/content/assets/{id}/versions/"}
 
 
 def _pdf():
@@ -356,13 +376,13 @@ def world(db, settings, tmp_path):
 
     campaign = CampaignFactory()
     territory_rule = TerritoryRuleFactory(country="DE")
-    asset = published_asset()
-    asset.current_version.preview.save("preview.png", ContentFile(content_samples.png()), save=True)
+    deck = published_asset(owner=users["marketing_ops"], title="Pricing deck")
+    deck.current_version.preview.save("preview.png", ContentFile(content_samples.png()), save=True)
     shared = {
         "territory": territory_rule.territory_id,
         "territory_rule": territory_rule.pk,
         "territory_member": TerritoryMemberFactory(territory=territory_rule.territory).pk,
-        "asset": asset.pk,
+        "asset": deck.pk,
         "account": AccountFactory().pk,
         "contact": ContactFactory().pk,
         "policy": SlaPolicyFactory(name="Second").pk,

@@ -38,6 +38,7 @@ from apps.core.models import Role
 from apps.core.models.customers import LeadStage
 from apps.core.services.tokens import api_token_create
 from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
+from apps.marketing_ops.content.factories import TagFactory, published_asset
 from apps.sales_ops.coverage.factories_routing import TerritoryMemberFactory, TerritoryRuleFactory
 from apps.sales_ops.deal_desk.factories import DealRequestFactory
 from apps.sales_ops.sla.factories import SlaPolicyFactory
@@ -103,6 +104,8 @@ def token(db, wsgi_in_test_transaction):
     campaign = CampaignFactory(envelope=envelope, owner=user)
     rule = TerritoryRuleFactory(country="DE")
     member = TerritoryMemberFactory(territory=rule.territory, user=rep)
+    TagFactory(name="Pricing", slug="pricing")
+    deck = published_asset(owner=UserFactory(username="schema-mops", roles=[Role.MARKETING_OPS]), title="Pricing deck")
     KNOWN_IDS.clear()
     KNOWN_IDS.update(
         {
@@ -117,6 +120,7 @@ def token(db, wsgi_in_test_transaction):
             "/api/v1/territories/": rule.territory_id,
             "/api/v1/territory-rules/": rule.pk,
             "/api/v1/territory-members/": member.pk,
+            "/api/v1/content/assets/": deck.pk,
         }
     )
     yield api_token_create(user=user)[1]

@@ -19,7 +19,11 @@ def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         detail = getattr(exc, "detail", None)
         if detail is None:
-            detail = {exc.field: [exc.message]} if exc.field else {"detail": exc.message, "code": exc.code}
+            # The code beside the field's messages too: a client tells "duplicate" from "too_large" without parsing
+            # the words (the schema's ValidationError allows a top-level `code`).
+            detail = (
+                {exc.field: [exc.message], "code": exc.code} if exc.field else {"detail": exc.message, "code": exc.code}
+            )
         return Response(detail, status=exc.status_code)
     if isinstance(exc, RecursionError):
         # A body nested past what Python's JSON parser holds, reaching a view that kept DRF's own parser

@@ -40,6 +40,10 @@ MESSAGES = {
     "sales_ops.may_change_sla_policies": "Only sales ops may change SLA policies.",
     "marketing_ops.may_manage_budgets": "Campaign budgets and spend are for marketing ops.",
     "core.may_change_opportunity": "Only the owner, their managers or sales ops may change this opportunity.",
+    "marketing_ops.may_manage_content": "Only marketing ops create assets in the library.",
+    "marketing_ops.may_review_content": "Content is reviewed by marketing ops and legal.",
+    "marketing_ops.may_edit_asset": "Only the asset's owner or marketing ops may change it or upload a version.",
+    "marketing_ops.may_share_content": "Only reps and managers record shares with their contacts.",
 }
 
 

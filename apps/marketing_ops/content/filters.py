@@ -1,10 +1,23 @@
-"""FilterSets of the content library: `AssetFilter`, shared by the library page and `/api/v1/content/assets/`."""
+"""FilterSets of the content library: `AssetFilter`, shared by the library page and `/api/v1/content/assets/`;
+`ContentShareFilter` for `/api/v1/content/shares/`."""
 
 import django_filters as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
+from apps.core.api.filters import IdFilter
 from apps.core.models.customers import Segment
 from apps.core.permissions import is_content_curator
-from apps.marketing_ops.content.models import Asset, AssetKind, AssetStatus, Audience, FunnelStage, Language, Tag
+from apps.marketing_ops.content.models import (
+    Asset,
+    AssetKind,
+    AssetStatus,
+    Audience,
+    ContentShare,
+    FunnelStage,
+    Language,
+    Tag,
+)
 from apps.marketing_ops.content.search import asset_search
 
 
@@ -41,6 +54,7 @@ class AssetFilter(filters.FilterSet):
     def filter_q(self, queryset, name, value):
         return asset_search(queryset, value)
 
+    @extend_schema_field(OpenApiTypes.STR)  # a tag's slug (the schema cannot guess it from the method)
     def filter_tag(self, queryset, name, value):
         # A subquery, not a join: no duplicate rows to make distinct (DISTINCT over the search vector is costly).
         if not value:
@@ -56,3 +70,14 @@ class AssetFilter(filters.FilterSet):
         if "q" in self.form.cleaned_data:
             queryset = self.filters["q"].filter(queryset, self.form.cleaned_data["q"])
         return queryset
+
+
+class ContentShareFilter(filters.FilterSet):
+    """Shares of one asset, or on one opportunity."""
+
+    asset = IdFilter(field_name="asset_id")
+    opportunity = IdFilter(field_name="opportunity_id")
+
+    class Meta:
+        model = ContentShare
+        fields = ["asset", "opportunity"]

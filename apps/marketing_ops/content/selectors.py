@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from apps.core.models import Opportunity, OpportunityStage, User
 from apps.core.models.customers import CLOSED_STAGES
-from apps.core.permissions import content_review_roles, is_content_curator
+from apps.core.permissions import content_review_roles, is_content_curator, is_ops, owned_by_visible
 from apps.marketing_ops.content.models import (
     Asset,
     AssetStatus,
@@ -333,3 +333,16 @@ def content_win_rates(*, closed_from: dt.date | None = None, closed_to: dt.date 
         for row in shared
     ]
     return sorted(rows, key=lambda row: (-row.shared_closed, row.title, row.asset_id))
+
+
+# --- shares --------------------------------------------------------------------------------------------------
+
+
+def content_share_list(*, user: User) -> QuerySet[ContentShare]:
+    """The shares `user` may read, newest first: everyone's for ops and curators, a manager's team's (transitively),
+    else their own. Each with its asset, version, contact, opportunity and sharer: one query for any number of rows.
+    """
+    shares = owned_by_visible(
+        ContentShare.objects.all(), user, "shared_by", everyone=is_ops | is_content_curator
+    ).select_related("asset", "version", "contact", "opportunity", "shared_by")
+    return shares.order_by("-at", "-id")
