@@ -320,9 +320,15 @@ def _tallies(reps, quarter, first, last, today, definition) -> tuple[dict[int, T
     currencies = {row["currency"] for rows in (open_rows, closed_rows, created_rows) for row in rows}
     rates = exchange_rates.RateBook(currencies, trailing_first, max(today, last))
     unconverted: set[tuple[str, dt.date]] = set()
+    # Closed deals come a row per rep, currency and day: tens of thousands of rows over a few hundred distinct
+    # (currency, day) pairs, so each pair's rate is looked up once (it was a third of the report's time).
+    known: dict[tuple[str, dt.date], Decimal | None] = {}
 
     def convert(amount: Decimal, currency: str, on: dt.date) -> Decimal:
-        rate = rates.rate(currency, on)
+        key = (currency, on)
+        if key not in known:
+            known[key] = rates.rate(currency, on)
+        rate = known[key]
         if rate is None:
             unconverted.add((currency, on))
             return ZERO
