@@ -1,8 +1,9 @@
 """`make bench`: fills PostgreSQL with a million leads and their SLA clocks; times the lead list, the SLA scan and
 the deal desk (routing, API submissions, the approver's inbox); with 10,000 campaigns and a million spend
-entries, the budget roll-up; and with 100,000 assets, the content library's search. `--only load` drives the
-journeys through gunicorn at 1, 10 and 50 users (not part of `all`). `--only leads|deal_desk|budget|content|load`
-runs one part."""
+entries, the budget roll-up; with 100,000 assets, the content library's search; with 500 reps and a million
+opportunities, pipeline coverage, and 1,000 routed hand-offs through 200 territories. `--only load` drives the
+journeys through gunicorn at 1, 10 and 50 users (not part of `all`).
+`--only leads|deal_desk|budget|content|coverage|load` runs one part."""
 
 import argparse
 import os
@@ -30,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     # Static files are not collected for the bench; WhiteNoise says so on every start, which is noise here.
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
-    from tests.bench import budget, content
+    from tests.bench import budget, content, coverage
     from tests.bench.database import NotABenchDatabase
     from tests.bench.measure import BenchError
 
@@ -47,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.only in ("all", "content"):
             content.prepare(refill=args.refill and args.only == "content")
             content_result = content.measure(warmup=args.content_warmup, repeat=args.content_repeat)
+        if args.only in ("all", "coverage"):
+            coverage.prepare(refill=args.refill and args.only == "coverage")
+            coverage_result = coverage.measure(warmup=args.coverage_warmup, repeat=args.coverage_repeat)
+            routing_result = coverage.measure_routing()
         if args.only == "load":
             load_results = _measure_load(args)
     except (NotABenchDatabase, BenchError) as error:
@@ -61,6 +66,14 @@ def main(argv: list[str] | None = None) -> int:
         budget.report(budget_result, repeat=args.budget_repeat, warmup=args.budget_warmup, print_table=_print_table)
     if args.only in ("all", "content"):
         content.report(content_result, repeat=args.content_repeat, warmup=args.content_warmup, print_table=_print_table)
+    if args.only in ("all", "coverage"):
+        coverage.report(
+            coverage_result,
+            routing_result,
+            repeat=args.coverage_repeat,
+            warmup=args.coverage_warmup,
+            print_table=_print_table,
+        )
     if args.only == "load":
         from tests.bench import load
 
@@ -79,10 +92,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--deal-submissions", type=int, default=200, help="timed deal desk submissions (median)")
     parser.add_argument(
         "--only",
-        choices=["all", "leads", "deal_desk", "budget", "content", "load"],
+        choices=["all", "leads", "deal_desk", "budget", "content", "coverage", "load"],
         default="all",
         help="leads: the lead list and the SLA scan; deal_desk: routing, submissions, the inbox; budget: the roll-up; "
-        "content: the library's search; load: the journeys through gunicorn under load",
+        "content: the library's search; coverage: pipeline coverage and lead routing; load: the journeys through "
+        "gunicorn under load",
     )
     parser.add_argument("--load-iterations", type=int, default=5, help="load: journeys each virtual user walks")
     parser.add_argument(
@@ -92,6 +106,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--budget-warmup", type=int, default=1, help="untimed budget roll-ups first")
     parser.add_argument("--content-repeat", type=int, default=30, help="timed content searches (median)")
     parser.add_argument("--content-warmup", type=int, default=3, help="untimed content searches first")
+    parser.add_argument("--coverage-repeat", type=int, default=7, help="timed coverage reports (median)")
+    parser.add_argument("--coverage-warmup", type=int, default=1, help="untimed coverage reports first")
     return parser.parse_args(argv)
 
 

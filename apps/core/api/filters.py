@@ -2,6 +2,7 @@
 
 import django_filters as filters
 from django import forms
+from django.db.models import Q
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema_field
 
@@ -58,11 +59,16 @@ class ContactFilter(filters.FilterSet):
 
 
 class LeadFilter(filters.FilterSet):
+    """Leads, for the API and marketing's hand-off page alike."""
+
+    q = filters.CharFilter(method="filter_q", label="Search", max_length=100)
     stage = filters.MultipleChoiceFilter(choices=LeadStage.choices)
     source = filters.MultipleChoiceFilter(choices=LeadSource.choices)
     owner = IdFilter(field_name="owner_id")
     account = IdFilter(field_name="account_id")
     contact = IdFilter(field_name="contact_id")
+    segment = filters.MultipleChoiceFilter(field_name="account__segment", choices=Segment.choices, label="Segment")
+    country = filters.CharFilter(field_name="account__country", lookup_expr="iexact", max_length=2, label="Country")
     score_min = filters.NumberFilter(field_name="score", lookup_expr="gte")
     score_max = filters.NumberFilter(field_name="score", lookup_expr="lte")
     created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
@@ -71,6 +77,17 @@ class LeadFilter(filters.FilterSet):
     class Meta:
         model = Lead
         fields = ["stage", "source", "owner", "account", "contact"]
+
+    def filter_q(self, queryset, name, value):
+        """The account's name, or the contact's name or e-mail, containing every word of `value`."""
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(account__name__icontains=word)
+                | Q(contact__first_name__icontains=word)
+                | Q(contact__last_name__icontains=word)
+                | Q(contact__email__icontains=word)
+            )
+        return queryset
 
 
 class OpportunityFilter(filters.FilterSet):

@@ -272,12 +272,15 @@ def coverage_report(
     )
 
 
-def _tallies(reps, quarter, first, last, today, definition) -> tuple[dict[int, Tally], set]:
-    """The three aggregates (open, closed, created), converted to the company currency (four queries)."""
+def coverage_aggregates(*, reps, quarter: str, definition: PipelineDefinition) -> dict[str, QuerySet]:
+    """The three aggregates coverage is read from, per rep and currency: open pipeline closing in the quarter (by
+    segment), deals closed in the quarter and the trailing four (by outcome, per day for foreign currencies), and
+    pipeline created in the quarter (by origin). The bench times their SQL alone beside `coverage_report`."""
     company = settings.COMPANY_CURRENCY
+    first, last = quarter_bounds(quarter)
     trailing_first, _ = quarter_bounds(quarter_shift(quarter, -TRAILING_QUARTERS))
     deals = Opportunity.objects.filter(owner_id__in=reps).order_by()
-    open_rows = list(
+    open_rows = (
         deals.filter(stage__in=definition.open_stages, close_date__gte=first, close_date__lte=last)
         .values("owner_id", "currency", segment=F("account__segment"))
         .annotate(total=Sum("amount"))
@@ -292,7 +295,7 @@ def _tallies(reps, quarter, first, last, today, definition) -> tuple[dict[int, T
     period = Case(
         When(close_date__gte=first, then=Value("quarter")), default=Value("trailing"), output_field=CharField()
     )
-    closed_rows = list(
+    closed_rows = (
         deals.filter(stage__in=definition.closed_stages, close_date__gte=trailing_first, close_date__lte=last)
         .annotate(day=day, outcome=outcome, period=period)
         .values("owner_id", "currency", "day", "outcome", "period")
@@ -300,18 +303,32 @@ def _tallies(reps, quarter, first, last, today, definition) -> tuple[dict[int, T
     )
     start = timezone.make_aware(dt.datetime.combine(first, dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min))
-    created_rows = list(
+    created_rows = (
         deals.filter(stage__in=definition.counted_stages, created_at__gte=start, created_at__lt=end)
         .annotate(origin=origin_of())
         .values("owner_id", "currency", "origin")
         .annotate(total=Sum("amount"))
     )
+    return {"open": open_rows, "closed": closed_rows, "created": created_rows}
+
+
+def _tallies(reps, quarter, first, last, today, definition) -> tuple[dict[int, Tally], set]:
+    """The three aggregates (open, closed, created), converted to the company currency (four queries)."""
+    trailing_first, _ = quarter_bounds(quarter_shift(quarter, -TRAILING_QUARTERS))
+    aggregates = coverage_aggregates(reps=reps, quarter=quarter, definition=definition)
+    open_rows, closed_rows, created_rows = (list(aggregates[name]) for name in ("open", "closed", "created"))
     currencies = {row["currency"] for rows in (open_rows, closed_rows, created_rows) for row in rows}
     rates = exchange_rates.RateBook(currencies, trailing_first, max(today, last))
     unconverted: set[tuple[str, dt.date]] = set()
+    # Closed deals come a row per rep, currency and day: tens of thousands of rows over a few hundred distinct
+    # (currency, day) pairs, so each pair's rate is looked up once (it was a third of the report's time).
+    known: dict[tuple[str, dt.date], Decimal | None] = {}
 
     def convert(amount: Decimal, currency: str, on: dt.date) -> Decimal:
-        rate = rates.rate(currency, on)
+        key = (currency, on)
+        if key not in known:
+            known[key] = rates.rate(currency, on)
+        rate = known[key]
         if rate is None:
             unconverted.add((currency, on))
             return ZERO
