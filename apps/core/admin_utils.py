@@ -11,6 +11,8 @@ from django.core.paginator import Paginator
 from django.db import connections, models
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -169,6 +171,10 @@ class TextListWidget(forms.Widget):
         items = [item for item in (value or []) if isinstance(item, str)]
         context["widget"].update(items=[*items, *([""] * self.spare)], item_label=self.item_label)
         return context
+
+    def render(self, name, value, attrs=None, renderer=None):
+        # The template lives with the site's templates, which Django's default form renderer does not search.
+        return mark_safe(render_to_string(self.template_name, self.get_context(name, value, attrs)))
 
     def value_from_datadict(self, data, files, name):
         prefix = f"{name}_"

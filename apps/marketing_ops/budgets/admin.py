@@ -287,16 +287,23 @@ class SpendEntryAdmin(AppendOnlyMixin, WorkbenchAdmin):
         return [path("import/", view, name="marketing_ops_spendentry_import"), *super().get_urls()]
 
     def import_view(self, request):
-        """Finance's CSV: checked row by row, posted all or nothing (or only checked, as a dry run)."""
+        """Finance's CSV: "Check the file" checks every row and posts nothing; "Import" checks, then posts all or
+        nothing."""
         if not self.has_add_permission(request):
             raise PermissionDenied("Importing spend needs the permission to add spend entries.")
         report = None
         form = SpendImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data["file"].read()
-            report = spend_import(data=data, dry_run=form.cleaned_data["dry_run"], actor=request.user)
-            level = messages.SUCCESS if report.ok else messages.ERROR
-            self.message_user(request, report.summary(), level)
+            report = spend_import(data=data, dry_run=form.dry_run, actor=request.user)
+            if not report.ok:
+                self.message_user(request, report.summary(), messages.ERROR)
+            elif report.dry_run:
+                self.message_user(
+                    request, f"Checked, nothing posted yet. {report.summary()} Choose Import to post.", messages.INFO
+                )
+            else:
+                self.message_user(request, report.summary(), messages.SUCCESS)
         context = {
             **self.admin_site.each_context(request),
             "title": "Import spend from finance",
