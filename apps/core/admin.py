@@ -164,7 +164,7 @@ class TerritoryAdmin(WorkbenchAdmin):
 
 @admin.register(Account)
 class AccountAdmin(ExactSearchMixin, WorkbenchAdmin):
-    list_display = ["name", "domain", "segment", "industry", "country", "owner", "territory", "created_at"]
+    list_display = ["name", "domain", "segment", "industry", "country", "owner", "territory"]
     search_fields = ["name", "domain"]
 
     def exact_search(self, queryset, kind, value):
@@ -173,7 +173,7 @@ class AccountAdmin(ExactSearchMixin, WorkbenchAdmin):
             return queryset.filter(lower_equals("domain", normalize_domain(value.rpartition("@")[2])))
         return super().exact_search(queryset, kind, value)
 
-    list_filter = ["segment", "territory", "country"]
+    list_filter = ["segment", "territory", "country", "owner"]
     autocomplete_fields = ["owner", "territory"]
     list_select_related = ["owner", "territory"]
     readonly_fields = ["created_at", "updated_at"]
@@ -193,7 +193,7 @@ class ContactAdmin(ExactSearchMixin, WorkbenchAdmin):
             return queryset.filter(account__in=Account.objects.filter(lower_equals("domain", value)).values("pk"))
         return super().exact_search(queryset, kind, value)
 
-    list_filter = ["consent_status", "email_opt_out"]
+    list_filter = ["consent_status", "email_opt_out", "account__segment"]
     autocomplete_fields = ["account"]
     list_select_related = ["account"]
     readonly_fields = ["created_at", "updated_at"]
@@ -403,7 +403,7 @@ class ReasonForm(forms.Form):
 @admin.register(LeadTransition)
 class LeadTransitionAdmin(ReadOnlyAdmin):
     list_display = ["at", "lead", "from_stage", "to_stage", "actor", "reason"]
-    list_filter = ["to_stage", "from_stage"]
+    list_filter = ["to_stage", "from_stage", ("at", admin.DateFieldListFilter)]
     search_fields = ["=lead__id", "reason"]
     date_hierarchy = "at"
     list_select_related = ["actor"]
@@ -413,7 +413,7 @@ class LeadTransitionAdmin(ReadOnlyAdmin):
 class OpportunityAdmin(WorkbenchAdmin):
     list_display = ["name", "account", "owner", "stage", "amount", "currency", "close_date"]
     search_fields = ["name", "account__name"]
-    list_filter = ["stage", "currency", "owner"]
+    list_filter = ["stage", "currency", "owner", "account__segment", ("close_date", admin.DateFieldListFilter)]
     autocomplete_fields = ["account", "owner", "source_lead"]
     list_select_related = ["account", "owner"]
     readonly_fields = ["stage", "probability", "lost_reason", "closed_at", "created_at", "updated_at"]

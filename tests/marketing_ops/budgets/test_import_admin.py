@@ -55,3 +55,13 @@ def test_import_posts(client, marketing_ops, spend_csv):
     response = client.post(reverse(URL), {"file": upload(spend_csv), "import": "1"})
     assert "Posted 1 of 1 row(s)" in response.content.decode()
     assert SpendEntry.objects.count() == 1
+
+
+def test_the_spend_list_shows_six_short_columns(client, marketing_ops, spend_csv):
+    client.force_login(marketing_ops)
+    client.post(reverse(URL), {"file": upload(spend_csv), "import": "1"})
+    response = client.get(reverse("admin:marketing_ops_spendentry_changelist"))
+    page = response.content.decode()
+    assert len([name for name in response.context["cl"].list_display if name != "action_checkbox"]) == 6
+    assert '<td class="field-what">invoice</td>' in page
+    assert "10.00 USD" in page
