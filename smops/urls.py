@@ -3,14 +3,14 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django_otp.admin import OTPAdminSite
 
 from apps.core.api.docs import SchemaApi, docs_page
 from apps.core.api.views import healthz
+from smops.admin_site import WorkbenchAdminSite, WorkbenchOTPAdminSite
 
-if settings.ADMIN_REQUIRE_2FA:
-    # django-otp's documented switch: the admin's login asks for a TOTP code and every page a verified device.
-    admin.site.__class__ = OTPAdminSite
+# The index grouped by capability; with 2FA (django-otp's documented switch of the site's class), the login asks
+# for a TOTP code and every page a verified device.
+admin.site.__class__ = WorkbenchOTPAdminSite if settings.ADMIN_REQUIRE_2FA else WorkbenchAdminSite
 
 admin.site.site_header = "smops — ops workbench"
 admin.site.site_title = "smops admin"

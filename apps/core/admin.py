@@ -1,10 +1,13 @@
 """The ops workbench for core: every model, searchable, filterable, exportable, with its history."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
 from knox.models import AuthToken
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -20,6 +23,7 @@ from apps.core.models import (
     Lead,
     LeadTransition,
     Opportunity,
+    Role,
     StageForecastCategory,
     Territory,
     User,
@@ -160,7 +164,7 @@ class TerritoryAdmin(WorkbenchAdmin):
 
 @admin.register(Account)
 class AccountAdmin(ExactSearchMixin, WorkbenchAdmin):
-    list_display = ["name", "domain", "segment", "industry", "country", "owner", "territory", "created_at"]
+    list_display = ["name", "domain", "segment", "industry", "country", "owner", "territory"]
     search_fields = ["name", "domain"]
 
     def exact_search(self, queryset, kind, value):
@@ -169,7 +173,7 @@ class AccountAdmin(ExactSearchMixin, WorkbenchAdmin):
             return queryset.filter(lower_equals("domain", normalize_domain(value.rpartition("@")[2])))
         return super().exact_search(queryset, kind, value)
 
-    list_filter = ["segment", "territory", "country"]
+    list_filter = ["segment", "territory", "country", "owner"]
     autocomplete_fields = ["owner", "territory"]
     list_select_related = ["owner", "territory"]
     readonly_fields = ["created_at", "updated_at"]
@@ -189,7 +193,7 @@ class ContactAdmin(ExactSearchMixin, WorkbenchAdmin):
             return queryset.filter(account__in=Account.objects.filter(lower_equals("domain", value)).values("pk"))
         return super().exact_search(queryset, kind, value)
 
-    list_filter = ["consent_status", "email_opt_out"]
+    list_filter = ["consent_status", "email_opt_out", "account__segment"]
     autocomplete_fields = ["account"]
     list_select_related = ["account"]
     readonly_fields = ["created_at", "updated_at"]
@@ -226,13 +230,21 @@ class LeadAdmin(ExactSearchMixin, WorkbenchAdmin):
             return queryset.filter(account__in=Account.objects.filter(lower_equals("domain", value)).values("pk"))
         return super().exact_search(queryset, kind, value)
 
-    list_filter = ["stage", "source", "owner", ("created_at", admin.DateFieldListFilter)]
+    list_filter = [
+        "stage",
+        "source",
+        "owner",
+        "account__segment",
+        "account__territory",
+        ("stage_changed_at", admin.DateFieldListFilter),
+        ("created_at", admin.DateFieldListFilter),
+    ]
     autocomplete_fields = ["contact", "account", "owner"]
     list_select_related = ["contact", "account", "owner"]
     # The lifecycle moves only through services (the actions below, the API, the portal).
     readonly_fields = ["stage", "stage_reason", "stage_changed_at", "stage_changed_by", "created_at"]
     inlines = [LeadTransitionInline]
-    actions = ["qualify_selected"]
+    actions = ["qualify_selected", "hand_off_selected", "reassign_selected", "recycle_selected", "disqualify_selected"]
 
     def save_model(self, request, obj, form, change):
         """A new lead is created through the service, so that its history starts with it."""
@@ -244,24 +256,154 @@ class LeadAdmin(ExactSearchMixin, WorkbenchAdmin):
         )
         obj.pk, obj.account_id, obj.created_at = created.pk, created.account_id, created.created_at
 
-    @admin.action(description="Qualify selected leads (→ MQL)")
+    # --- bulk moves: each row through its service, one result line per row ---------------------------------
+
+    @admin.action(description="Qualify (→ marketing qualified)", permissions=["change"])
     def qualify_selected(self, request, queryset):
-        moved, refused = 0, []
-        for lead_id in queryset.values_list("pk", flat=True):
+        self._each(request, queryset, lambda lead: leads.lead_qualify(lead_id=lead.pk, actor=request.user),
+                   lambda lead: "qualified")  # fmt: skip
+
+    @admin.action(description="Hand off to sales (to an owner, or by routing)…", permissions=["change"])
+    def hand_off_selected(self, request, queryset):
+        form = self._bound(request, HandOffForm)
+        if not form.is_valid():
+            return self._ask(request, queryset, form, "Hand off to sales", "Hand off")
+        owner = form.cleaned_data["owner"]
+        self._each(
+            request,
+            queryset,
+            lambda lead: leads.lead_handoff(lead_id=lead.pk, owner=owner, actor=request.user),
+            lambda lead: f"handed to {lead.owner}",
+        )
+
+    @admin.action(description="Reassign to another owner…", permissions=["change"])
+    def reassign_selected(self, request, queryset):
+        form = self._bound(request, ReassignForm)
+        if not form.is_valid():
+            return self._ask(request, queryset, form, "Reassign leads", "Reassign")
+        owner = form.cleaned_data["owner"]
+        self._each(
+            request,
+            queryset,
+            lambda lead: leads.lead_reassign(lead_id=lead.pk, owner=owner, actor=request.user),
+            lambda lead: f"now owned by {lead.owner}",
+        )
+
+    @admin.action(description="Recycle to marketing nurture, with a reason…", permissions=["change"])
+    def recycle_selected(self, request, queryset):
+        form = self._bound(request, ReasonForm)
+        if not form.is_valid():
+            return self._ask(request, queryset, form, "Recycle leads to marketing nurture", "Recycle")
+        reason = form.cleaned_data["reason"]
+        self._each(
+            request,
+            queryset,
+            lambda lead: leads.lead_recycle(lead_id=lead.pk, actor=request.user, reason=reason),
+            lambda lead: "recycled to nurture",
+        )
+
+    @admin.action(description="Disqualify, with a reason…", permissions=["change"])
+    def disqualify_selected(self, request, queryset):
+        form = self._bound(request, ReasonForm)
+        if not form.is_valid():
+            return self._ask(request, queryset, form, "Disqualify leads", "Disqualify")
+        reason = form.cleaned_data["reason"]
+        self._each(
+            request,
+            queryset,
+            lambda lead: leads.lead_disqualify(lead_id=lead.pk, actor=request.user, reason=reason),
+            lambda lead: "disqualified",
+        )
+
+    @staticmethod
+    def _bound(request, form_class):
+        """The action's form, bound only once its own page was posted (the first post comes from the list)."""
+        return form_class(request.POST if "apply" in request.POST else None)
+
+    def _ask(self, request, queryset, form, title: str, button: str):
+        """The intermediate page: the rows chosen, what the move needs (an owner, a reason), then apply."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            "form": form,
+            "button": button,
+            "leads": queryset.select_related("contact", "account", "owner").order_by("pk")[: self.BULK_LIMIT],
+            "count": queryset.count(),
+            "action": request.POST.get("action", ""),
+            "select_across": request.POST.get("select_across", "0"),
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/core/lead/bulk_move.html", context)
+
+    # A bulk move is one service call per lead, each in its own transaction; past this many, filter first.
+    BULK_LIMIT = 500
+
+    def _each(self, request, queryset, move, done) -> None:
+        """Run `move` on each lead on its own: a refused row is left as it was and says why; the others move.
+
+        One message line per row (`Lead #12 Ann Lee: handed to Rita Rep` / `… : refused — why`).
+        """
+        rows = list(queryset.select_related("contact").order_by("pk")[: self.BULK_LIMIT + 1])
+        if len(rows) > self.BULK_LIMIT:
+            self.message_user(
+                request,
+                f"More than {self.BULK_LIMIT} leads chosen: filter the list down and try again. Nothing was done.",
+                messages.ERROR,
+            )
+            return
+        moved = 0
+        for lead in rows:
+            name = f"Lead #{lead.pk} {lead.contact}"
             try:
-                leads.lead_qualify(lead_id=lead_id, actor=request.user)
-                moved += 1
+                result = move(lead)
             except ApplicationError as error:
-                refused.append(f"#{lead_id}: {error.message}")
-        self.message_user(request, f"{moved} lead(s) qualified.", messages.SUCCESS)
-        if refused:
-            self.message_user(request, "Not moved — " + "; ".join(refused[:20]), messages.WARNING)
+                self.message_user(request, f"{name}: refused — {error.message}", messages.WARNING)
+                continue
+            moved += 1
+            self.message_user(request, f"{name}: {done(result)}", messages.SUCCESS)
+        refused = len(rows) - moved
+        summary = f"{moved} of {len(rows)} lead(s) done" + (
+            f", {refused} refused and left as they were." if refused else "."
+        )
+        self.message_user(request, summary, messages.INFO)
+
+
+def _active_sellers():
+    return (
+        User.objects.filter(is_active=True, groups__name__in=[Role.REP, Role.MANAGER])
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+class HandOffForm(forms.Form):
+    owner = forms.ModelChoiceField(
+        queryset=_active_sellers(),
+        required=False,
+        empty_label="By routing (or the owner the lead has)",
+        help_text="Leave on routing to let the territory rules choose each lead's owner.",
+    )
+
+
+class ReassignForm(forms.Form):
+    owner = forms.ModelChoiceField(queryset=_active_sellers(), empty_label="Choose the new owner")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.TextInput(attrs={"size": 60}),
+        help_text="Kept with each lead's history; marketing reads it.",
+        error_messages={"required": "Say why: the reason is kept with each lead."},
+    )
 
 
 @admin.register(LeadTransition)
 class LeadTransitionAdmin(ReadOnlyAdmin):
     list_display = ["at", "lead", "from_stage", "to_stage", "actor", "reason"]
-    list_filter = ["to_stage", "from_stage"]
+    list_filter = ["to_stage", "from_stage", ("at", admin.DateFieldListFilter)]
     search_fields = ["=lead__id", "reason"]
     date_hierarchy = "at"
     list_select_related = ["actor"]
@@ -271,7 +413,7 @@ class LeadTransitionAdmin(ReadOnlyAdmin):
 class OpportunityAdmin(WorkbenchAdmin):
     list_display = ["name", "account", "owner", "stage", "amount", "currency", "close_date"]
     search_fields = ["name", "account__name"]
-    list_filter = ["stage", "currency", "owner"]
+    list_filter = ["stage", "currency", "owner", "account__segment", ("close_date", admin.DateFieldListFilter)]
     autocomplete_fields = ["account", "owner", "source_lead"]
     list_select_related = ["account", "owner"]
     readonly_fields = ["stage", "probability", "lost_reason", "closed_at", "created_at", "updated_at"]

@@ -5,11 +5,14 @@ import math
 import re
 from functools import cached_property
 
+from django import forms
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connections, models
 from django.db.models.functions import Lower
 from django.db.models.lookups import Exact
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from import_export.admin import ExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -149,3 +152,69 @@ class ExactSearchMixin:
 def lower_equals(field: str, value: str):
     """`LOWER(field) = value`: the form of the case-insensitive unique indexes (`iexact` would say UPPER)."""
     return Exact(Lower(field), value)
+
+
+class TextListWidget(forms.Widget):
+    """A list of short texts as one text box per item, plus empty boxes to add more: an inline without a model.
+
+    Posted as `<name>_0`, `<name>_1`, …; empty boxes are dropped, so clearing a box removes its item.
+    """
+
+    template_name = "admin/widgets/text_list.html"
+
+    def __init__(self, *, item_label: str = "Item", spare: int = 2, attrs=None):
+        super().__init__(attrs)
+        self.item_label, self.spare = item_label, spare
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        items = [item for item in (value or []) if isinstance(item, str)]
+        context["widget"].update(items=[*items, *([""] * self.spare)], item_label=self.item_label)
+        return context
+
+    def render(self, name, value, attrs=None, renderer=None):
+        # The template lives with the site's templates, which Django's default form renderer does not search.
+        return mark_safe(render_to_string(self.template_name, self.get_context(name, value, attrs)))
+
+    def value_from_datadict(self, data, files, name):
+        prefix = f"{name}_"
+        keys = sorted((key for key in data if key.startswith(prefix) and key[len(prefix) :].isdigit()),
+                      key=lambda key: int(key[len(prefix) :]))  # fmt: skip
+        return [data[key] for key in keys]
+
+    def value_omitted_from_data(self, data, files, name):
+        return not any(key.startswith(f"{name}_") for key in data)
+
+
+class TextListField(forms.Field):
+    """The form side of a JSON list of texts (`pause_reasons`): trimmed, blanks dropped, duplicates refused."""
+
+    widget = TextListWidget
+
+    def __init__(self, *, max_length: int = 100, **kwargs):
+        self.max_length = max_length
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return value if isinstance(value, list) else []
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return []
+        if isinstance(value, str):
+            value = [value]
+        return [" ".join(str(item).split()) for item in value if str(item).strip()]
+
+    def validate(self, value):
+        super().validate(value)
+        for item in value:
+            if len(item) > self.max_length:
+                raise forms.ValidationError(
+                    f"“{item[:30]}…” is longer than {self.max_length} characters.", code="max_length"
+                )
+        seen = set()
+        for item in value:
+            if item.casefold() in seen:
+                raise forms.ValidationError(f"“{item}” is listed twice.", code="duplicate")
+            seen.add(item.casefold())

@@ -85,7 +85,7 @@ def test_the_qualify_action_goes_through_the_lifecycle(admin_client, admin_user)
         {"action": "qualify_selected", "_selected_action": [new.pk, closed.pk]},
         follow=True,
     )
-    assert "1 lead(s) qualified" in response.content.decode()
+    assert "1 of 2 lead(s) done, 1 refused and left as they were." in response.content.decode()
     assert "cannot move from &#x27;disqualified&#x27;" in response.content.decode()
     new.refresh_from_db()
     closed.refresh_from_db()

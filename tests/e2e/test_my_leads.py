@@ -33,7 +33,7 @@ def hand_off(owner, marketing, *, hours_ago=0.0, **lead_fields):
 @pytest.fixture
 def rita(manager, marketing_ops):
     """A rep with three handed-off leads (fresh, past the warning, over) and one accepted."""
-    SlaPolicyFactory(name="Accept within 4 h")
+    SlaPolicyFactory(name="Accept hand-offs")
     user = UserFactory(username="rep", first_name="Rita", last_name="Reyes", roles=[Role.REP], manager=manager)
     user.fresh = hand_off(user, marketing_ops, hours_ago=0.5, contact__first_name="Ada", contact__last_name="Lovelace")
     user.warned = hand_off(user, marketing_ops, hours_ago=3.5, contact__first_name="Alan", contact__last_name="Turing")

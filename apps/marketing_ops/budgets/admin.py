@@ -7,6 +7,7 @@ call in a savepoint that is rolled back, so a refusal shows on the form's field;
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -27,6 +28,7 @@ from apps.marketing_ops.budgets.models import (
     CampaignTouch,
     Program,
     SpendEntry,
+    SpendKind,
     Team,
 )
 from apps.marketing_ops.budgets.services import budget, spend
@@ -176,8 +178,8 @@ class SpendInline(ReadOnlyInline):
 @admin.register(Campaign)
 class CampaignAdmin(WorkbenchAdmin):
     form = CampaignForm
-    list_display = ["name", "channel", "status", "fiscal_quarter", "owner", "start_date", "end_date", "planned_amount"]
-    list_filter = ["status", "channel", "fiscal_quarter", "segment"]
+    list_display = ["name", "channel", "status", "fiscal_quarter", "owner", "dates", "planned_amount"]
+    list_filter = ["status", "channel", "fiscal_quarter", "segment", "owner", "program"]
     search_fields = ["name"]
     autocomplete_fields = ["owner", "program", "region", "envelope"]
     list_select_related = ["owner"]
@@ -192,6 +194,10 @@ class CampaignAdmin(WorkbenchAdmin):
         ("Budget", {"fields": ("envelope", "planned_amount", "new_planned_amount", "plan_reason")}),
         ("Alerts", {"fields": ("warn_at_percent", "over_at_percent", "projected_over_percent")}),
     )
+
+    @admin.display(description="dates", ordering="start_date")
+    def dates(self, campaign: Campaign) -> str:
+        return f"{campaign.start_date:%d %b} – {campaign.end_date:%d %b %Y}"
 
     def get_readonly_fields(self, request, obj=None):
         # Moving a planned campaign to another envelope would leave its plan behind: release the plan first.
@@ -270,13 +276,36 @@ class SpendEntryAdmin(AppendOnlyMixin, WorkbenchAdmin):
     """The ledger: lines are added (by hand or by the finance import), never changed or deleted."""
 
     form = SpendForm
-    list_display = ["spent_on", "campaign", "kind", "is_credit_note", "vendor", "amount", "currency", "company_amount"]
-    list_filter = ["kind", "is_credit_note", "source", "currency"]
+    # Six short columns fit a 1,366 px screen: the kind says "credit note", the amount carries its currency.
+    list_display = ["spent_on", "campaign_name", "what", "vendor_name", "amount_in_currency", "in_company_currency"]
+    list_filter = ["kind", "is_credit_note", "source", "currency", "campaign__fiscal_quarter", "campaign__channel"]
     search_fields = ["vendor", "external_ref", "campaign__name", "description"]
     list_select_related = ["campaign"]
     autocomplete_fields = ["campaign", "settles"]
     date_hierarchy = "spent_on"
     change_list_template = "admin/marketing_ops/spendentry/change_list.html"
+
+    @admin.display(description="campaign", ordering="campaign__name")
+    def campaign_name(self, entry: SpendEntry) -> str:
+        return _short(entry.campaign.name, 40)
+
+    @admin.display(description="kind", ordering="kind")
+    def what(self, entry: SpendEntry) -> str:
+        if entry.is_credit_note:
+            return "credit note"
+        return "order" if entry.kind == SpendKind.COMMITTED else "invoice"
+
+    @admin.display(description="vendor", ordering="vendor")
+    def vendor_name(self, entry: SpendEntry) -> str:
+        return _short(entry.vendor, 30)
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_in_currency(self, entry: SpendEntry) -> str:
+        return f"{entry.amount:,.2f} {entry.currency}"
+
+    @admin.display(description=f"in {settings.COMPANY_CURRENCY}", ordering="company_amount")
+    def in_company_currency(self, entry: SpendEntry) -> str:
+        return f"{entry.company_amount:,.2f}"
 
     def save_model(self, request, obj, form, change):
         entry = _post(form, actor=request.user)
@@ -287,16 +316,23 @@ class SpendEntryAdmin(AppendOnlyMixin, WorkbenchAdmin):
         return [path("import/", view, name="marketing_ops_spendentry_import"), *super().get_urls()]
 
     def import_view(self, request):
-        """Finance's CSV: checked row by row, posted all or nothing (or only checked, as a dry run)."""
+        """Finance's CSV: "Check the file" checks every row and posts nothing; "Import" checks, then posts all or
+        nothing."""
         if not self.has_add_permission(request):
             raise PermissionDenied("Importing spend needs the permission to add spend entries.")
         report = None
         form = SpendImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data["file"].read()
-            report = spend_import(data=data, dry_run=form.cleaned_data["dry_run"], actor=request.user)
-            level = messages.SUCCESS if report.ok else messages.ERROR
-            self.message_user(request, report.summary(), level)
+            report = spend_import(data=data, dry_run=form.dry_run, actor=request.user)
+            if not report.ok:
+                self.message_user(request, report.summary(), messages.ERROR)
+            elif report.dry_run:
+                self.message_user(
+                    request, f"Checked, nothing posted yet. {report.summary()} Choose Import to post.", messages.INFO
+                )
+            else:
+                self.message_user(request, report.summary(), messages.SUCCESS)
         context = {
             **self.admin_site.each_context(request),
             "title": "Import spend from finance",
@@ -308,6 +344,11 @@ class SpendEntryAdmin(AppendOnlyMixin, WorkbenchAdmin):
             "optional": OPTIONAL,
         }
         return TemplateResponse(request, "admin/marketing_ops/spendentry/import.html", context)
+
+
+def _short(text: str, limit: int) -> str:
+    """A long name cut for a list column (the record's page shows it whole)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 class BudgetMoveForm(forms.ModelForm):
@@ -353,12 +394,20 @@ class BudgetMoveAdmin(AppendOnlyMixin, WorkbenchAdmin):
     """The plan's history. Add one to move money between campaigns or envelopes; none is ever edited."""
 
     form = BudgetMoveForm
-    list_display = ["at", "kind", "amount", "from_campaign", "to_campaign", "from_envelope", "to_envelope", "actor"]
-    list_filter = ["kind"]
+    list_display = ["at", "kind", "amount", "source", "destination", "actor"]
+    list_filter = ["kind", ("at", admin.DateFieldListFilter)]
     search_fields = ["reason", "from_campaign__name", "to_campaign__name"]
     list_select_related = ["from_campaign", "to_campaign", "from_envelope__team", "to_envelope__team", "actor"]
     autocomplete_fields = ["from_campaign", "to_campaign", "from_envelope", "to_envelope"]
     date_hierarchy = "at"
+
+    @admin.display(description="from")
+    def source(self, move: BudgetMove) -> str:
+        return _short(str(move.from_campaign or move.from_envelope or "—"), 40)
+
+    @admin.display(description="to")
+    def destination(self, move: BudgetMove) -> str:
+        return _short(str(move.to_campaign or move.to_envelope or "—"), 40)
 
     def save_model(self, request, obj, form, change):
         move = _transfer(form, actor=request.user)

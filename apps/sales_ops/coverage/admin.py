@@ -29,13 +29,15 @@ class QuotaAdmin(WorkbenchAdmin):
         return [path("import/", import_view, name="sales_ops_quota_import"), *super().get_urls()]
 
     def import_view(self, request):
-        """Upload the year's quotas as CSV: every row checked, all written or none, errors by line and column."""
+        """Upload the year's quotas as CSV: every row checked, all written or none, errors by line and column.
+
+        "Check the file" writes nothing; only the Import button writes (Enter presses the check)."""
         if not request.user.has_perm("sales_ops.may_manage_quotas"):
             return redirect("admin:sales_ops_quota_changelist")
         report = None
         if request.method == "POST" and request.FILES.get("file"):
             report = quotas.quota_import(
-                data=request.FILES["file"].read(), dry_run=bool(request.POST.get("dry_run")), actor=request.user
+                data=request.FILES["file"].read(), dry_run="import" not in request.POST, actor=request.user
             )
             if report.ok and not report.dry_run:
                 messages.success(request, report.summary())

@@ -10,7 +10,7 @@ Rung = SlaEscalation
 POLICIES = [
     (
         {
-            "name": "Accept hand-offs within 4 working hours",
+            "name": "Accept hand-offs",
             "priority": 10,
             "stage": LeadStage.SQL,
             "target": 4,
@@ -29,7 +29,7 @@ POLICIES = [
     ),
     (
         {
-            "name": "Convert or disqualify within 5 working days",
+            "name": "Convert or disqualify accepted leads",
             "priority": 20,
             "stage": LeadStage.SAL,
             "target": 5,

@@ -8,7 +8,7 @@ from apps.sales_ops.sla.models import SlaEscalation, SlaPolicy
 
 
 class SlaPolicyFactory(DjangoModelFactory):
-    """'Accept within 4 working hours': warn the owner at 75 %, tell owner and manager at breach."""
+    """A 4 working hours target: warn the owner at 75 %, tell owner and manager at breach."""
 
     class Meta:
         model = SlaPolicy

@@ -1,6 +1,7 @@
 """Lead hand-off SLAs: policies as data, a clock per lead per governed stage, and what happened to it."""
 
 import datetime as dt
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -22,6 +23,14 @@ GOVERNED_STAGES = [
 ]
 
 
+# A time in a policy's name ("within 4 working hours", "48h", "5 business days"): the target says it already.
+NAME_WITH_A_TIME = re.compile(
+    r"\d+(?:[.,]\d+)?\s*(?:working\s+|business\s+|calendar\s+)?"
+    r"(?:h|hrs?|hours?|d|days?|mins?|minutes?|wks?|weeks?)\b",
+    re.IGNORECASE,
+)
+
+
 def deadline_passed(instant: dt.datetime, now: dt.datetime) -> bool:
     """The one rule for every SLA instant (warning, due, escalation): it has passed only once `now` is later.
 
@@ -36,7 +45,9 @@ class SlaPolicy(models.Model):
     """An agreement on how long a lead may wait in a stage, who is told when, and what happens at the end.
 
     Policies are matched in `priority` order (then id); the first whose filters all fit the lead wins. An
-    empty filter matches anything.
+    empty filter matches anything. The name says what the agreement is for ("Accept hand-offs"); how long it
+    allows is the target's alone, so a name holding a time is refused: it would be a second copy of the target
+    that goes wrong on the target's next edit. Pages and e-mails print the two side by side.
     """
 
     class Unit(models.TextChoices):
@@ -53,7 +64,11 @@ class SlaPolicy(models.Model):
         RECYCLE = "recycle", "recycle the lead to marketing nurture"
         REASSIGN = "reassign", "reassign the lead to a queue owner"
 
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(
+        max_length=100,
+        unique=True,
+        help_text="What the agreement is for, e.g. “Accept hand-offs”; no time in it: the target says how long",
+    )
     active = models.BooleanField(default=True)
     priority = models.PositiveIntegerField(default=100, help_text="Lower is matched first")
     stage = models.CharField(max_length=20, choices=GOVERNED_STAGES)
@@ -92,6 +107,7 @@ class SlaPolicy(models.Model):
 
     class Meta:
         ordering = ["priority", "id"]
+        verbose_name = "SLA policy"
         verbose_name_plural = "SLA policies"
         constraints = [
             models.CheckConstraint(condition=Q(target__gt=0), name="sla_policy_target_positive"),
@@ -104,11 +120,22 @@ class SlaPolicy(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name}: {self.target} {self.get_unit_display()} in {self.stage}"
+        return f"{self.name}: {self.target_text} in {self.get_stage_display()}"
+
+    @property
+    def target_text(self) -> str:
+        """How long the policy allows, as pages and e-mails say it: '4 working hours'."""
+        return f"{self.target} {self.get_unit_display()}"
 
     def clean(self):
         super().clean()
         errors = {}
+        if self.name and (time := NAME_WITH_A_TIME.search(self.name)):
+            errors["name"] = ValidationError(
+                f"Leave “{time.group(0)}” out of the name: the target says how long, and pages and e-mails print it "
+                "beside the name.",
+                code="name_repeats_target",
+            )
         if self.score_min is not None and self.score_max is not None and self.score_min > self.score_max:
             errors["score_max"] = "The score band ends below where it starts."
         if self.calendar_mode == self.CalendarMode.FIXED and not self.calendar_id:
@@ -177,6 +204,8 @@ class SlaEscalation(models.Model):
 
     class Meta:
         ordering = ["policy", "id"]
+        verbose_name = "escalation"
+        verbose_name_plural = "escalation ladder"
         constraints = [
             models.CheckConstraint(
                 condition=~Q(recipient="address") | ~Q(email=""), name="sla_escalation_address_has_email"
@@ -255,6 +284,8 @@ class SlaClock(models.Model):
 
     class Meta:
         ordering = ["due_at"]
+        verbose_name = "SLA clock"
+        verbose_name_plural = "SLA clocks"
         indexes = [
             # The scan reads open clocks by their next check; nothing else, whatever the number of clocks.
             models.Index(
@@ -332,6 +363,8 @@ class SlaEvent(models.Model):
 
     class Meta:
         ordering = ["clock", "at", "id"]
+        verbose_name = "SLA event"
+        verbose_name_plural = "SLA events"
 
     def __str__(self):
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
@@ -347,6 +380,8 @@ class SlaNotice(models.Model):
     email = models.ForeignKey("core.EmailMessage", null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
+        verbose_name = "SLA notice"
+        verbose_name_plural = "SLA notices"
         constraints = [
             models.UniqueConstraint(fields=["clock", "level", "recipient"], name="sla_notice_once_per_recipient")
         ]
@@ -360,6 +395,10 @@ class SlaDigestSubscription(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sla_digest")
     active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "SLA digest subscription"
+        verbose_name_plural = "SLA digest subscriptions"
 
     def __str__(self):
         return f"Daily SLA digest for {self.user}"

@@ -108,14 +108,14 @@ def test_marketing_ops_import_finance_csv_in_the_admin(client, marketing_ops, ca
         f"INV-1,{campaign.pk},actual,V,2026-04-02,10.00,USD\n"
         f"INV-2,{campaign.pk},actual,V,2026-04-02,-10.00,USD\n"
     ).encode()
-    response = client.post(url, {"file": io.BytesIO(data), "dry_run": ""}, format="multipart")
+    response = client.post(url, {"file": io.BytesIO(data), "import": "1"}, format="multipart")
     assert response.status_code == 200
     assert "line 3" in response.content.decode() or "<td>3</td>" in response.content.decode()
     assert not SpendEntry.objects.exists()
     fixed = data.replace(b"-10.00", b"12.00")
     upload = io.BytesIO(fixed)
     upload.name = "spend.csv"
-    client.post(url, {"file": upload, "dry_run": ""})
+    client.post(url, {"file": upload, "import": "1"})
     assert SpendEntry.objects.count() == 2
 
 

@@ -78,7 +78,7 @@ def test_resuming_a_running_clock_is_a_400(api, rep, clocks):
 
 
 POLICY = {
-    "name": "Accept within 4 h",
+    "name": "Accept hand-offs",
     "stage": "sql",
     "target": 4,
     "unit": "hours",
@@ -94,7 +94,7 @@ POLICY = {
 def test_sales_ops_create_a_policy_with_its_ladder(api, sales_ops):
     response = api.as_user(sales_ops).post("/api/v1/sla/policies/", POLICY, format="json")
     assert response.status_code == 201, response.json()
-    policy = SlaPolicy.objects.get(name="Accept within 4 h")
+    policy = SlaPolicy.objects.get(name="Accept hand-offs")
     assert [(r.level, r.recipient) for r in policy.escalations.all()] == [
         ("breach", "manager"),
         ("after_breach", "address"),
@@ -141,7 +141,7 @@ def test_the_admin_refuses_an_escalation_to_nobody(admin_client):
             "unit": "hours",
             "warn_at_percent": 75,
             "calendar_mode": "always",
-            "pause_reasons": "[]",
+            "pause_reasons_0": "",
             "on_breach": "nothing",
             "escalations-TOTAL_FORMS": 1,
             "escalations-INITIAL_FORMS": 0,
@@ -166,7 +166,7 @@ def test_the_admin_refuses_a_zero_target(admin_client):
             "unit": "hours",
             "warn_at_percent": 75,
             "calendar_mode": "always",
-            "pause_reasons": "[]",
+            "pause_reasons_0": "",
             "on_breach": "nothing",
             "escalations-TOTAL_FORMS": 0,
             "escalations-INITIAL_FORMS": 0,

@@ -38,7 +38,7 @@ def team(manager, rep):
 
 @pytest.fixture
 def policy(db):
-    return SlaPolicyFactory(name="Accept within 4 working hours", target=4, pause_reasons=[REASON])
+    return SlaPolicyFactory(name="Accept hand-offs", target=4, pause_reasons=[REASON])
 
 
 def sql_clock(lead) -> SlaClock:
@@ -201,7 +201,7 @@ def test_accepting_while_paused_in_time_is_met_however_long_the_pause(clock_at, 
 
 @pytest.fixture
 def edited(clock_at, team, marketing_ops, policy, sales_ops):
-    """A lead handed off under 'within 4 working hours', then the policy edited to 6 hours and a warning at 50 %."""
+    """A lead handed off under a 4 working hours target, then the policy edited to 6 hours and a warning at 50 %."""
     lead = handed_off(team, marketing_ops)
     services.sla_policy_save(policy=policy, data={"target": 6, "warn_at_percent": 50})
     return lead
@@ -221,7 +221,7 @@ def test_a_clock_started_after_the_edit_runs_on_the_new_terms(edited, team, mark
 def test_the_lead_page_shows_the_clocks_own_target(edited, team, client):
     client.force_login(team)
     page = client.get(f"/sales/leads/{edited.pk}/").content.decode()
-    assert "Accept within 4 working hours: 4 working hours, warn at 75 %" in page
+    assert "Accept hand-offs: 4 working hours, warn at 75 %" in page
     assert "6 working hours" not in page
 
 
@@ -236,7 +236,7 @@ def test_the_alert_shows_the_clocks_own_target(edited, clock_at):
     services.sla_alerts_send()
     outbox_flush_task()
     [body] = [message.body_text for message in EmailMessage.objects.all() if message.to == ["mgr@example.com"]]
-    assert "Accept within 4 working hours: 4 working hours" in body
+    assert "Policy: Accept hand-offs (4 working hours)" in body
     assert "6 working hours" not in body
 
 

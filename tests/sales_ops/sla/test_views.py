@@ -18,7 +18,7 @@ from tests.sales_ops.conftest import T0, H, handed_off
 
 @pytest.fixture
 def policy(db):
-    return SlaPolicyFactory(name="Accept within 4 h")
+    return SlaPolicyFactory(name="Accept hand-offs")
 
 
 def accepted(owner, actor, **lead_fields) -> Lead:
@@ -305,7 +305,7 @@ def test_the_lead_page_shows_the_clock_its_policy_and_the_timeline(client, froze
     client.force_login(rep)
     response = client.get(f"/sales/leads/{lead.pk}/")
     page = text(response)
-    assert "Accept within 4 h: 4 working hours" in page
+    assert "Accept hand-offs: 4 working hours" in page
     assert [event.kind for event in response.context["events"]] == [SlaEvent.Kind.STARTED, SlaEvent.Kind.MET]
     assert "Stopped: met" in page
 

@@ -169,7 +169,9 @@ def _alert_row(clock: SlaClock, now: dt.datetime, schedule) -> dict:
         "account": lead.account.name,
         "owner": str(lead.owner) if lead.owner else "nobody",
         "stage": lead.get_stage_display(),
-        "policy": f"{clock.policy.name}: {clock.target_text}",
+        # The name says what the agreement is for, the clock's own target how long (never a time in the name).
+        "policy": clock.policy.name,
+        "target": clock.target_text,
         "due_at": clock.due_at,
         # Written here, in the calendar's zone: a template would show it in the server's.
         "due": _local(clock.due_at, schedule),
