@@ -203,8 +203,9 @@ def _timeline(*, user, tz, histories, transitions: QuerySet, users: dict | None 
                 changes=(Change("Stage", from_label or "—", transition.get_to_stage_display()),),
             )
         )
-    entries.sort(key=lambda entry: entry.at, reverse=True)
-    return entries[:TIMELINE_LIMIT]
+    # newest first; of entries at one instant, the one recorded later first
+    order = sorted(range(len(entries)), key=lambda i: (entries[i].at, i), reverse=True)
+    return [entries[i] for i in order[:TIMELINE_LIMIT]]
 
 
 def _transition_what(from_stage: str, to_stage: str) -> str:
