@@ -1,7 +1,10 @@
-"""Form fields both ops apps share."""
+"""Form fields both ops apps share, and the forms of core's record pages."""
 
 from django import forms
 
+from apps.core.amounts import AmountFormField
+from apps.core.currencies import validate_currency
+from apps.core.models.customers import OpportunityStage
 from apps.core.services.records import too_long_message
 
 
@@ -25,3 +28,25 @@ class TextWithin(forms.CharField):
         super().validate(value)
         if len(value) > self.limit:
             raise forms.ValidationError(too_long_message(self.name, self.limit, len(value)), code="max_length")
+
+
+class LeadConvertForm(forms.Form):
+    """What converting a lead asks: the opportunity's name, amount, currency and close date (shape only; the
+    conversion service decides whether the lead may convert)."""
+
+    name = forms.CharField(max_length=200)
+    amount = AmountFormField(max_digits=14, decimal_places=2, min_value=0)
+    currency = forms.CharField(max_length=3, help_text="ISO 4217, e.g. EUR")
+    close_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean_currency(self):
+        currency = self.cleaned_data["currency"].strip().upper()
+        validate_currency(currency)
+        return currency
+
+
+class OpportunityStageForm(forms.Form):
+    """Move an opportunity to another stage; closing it as lost asks why (the service refuses a lost without one)."""
+
+    stage = forms.ChoiceField(choices=OpportunityStage.choices)
+    lost_reason = forms.CharField(max_length=500, required=False, label="Why it was lost")

@@ -1,16 +1,24 @@
 """Read paths of core: who sees what, and the list querysets the API, admin and pages share."""
 
 import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from knox.models import AuthToken
 
 from apps.core import business_time
+from apps.core.exchange_rates import RateBook
 from apps.core.models import Account, BusinessCalendar, Contact, Lead, Opportunity, User, WorkerHeartbeat
 from apps.core.models.customers import LeadStage
+from apps.core.models.pipeline import OPEN_CATEGORIES, ForecastCategory
 from apps.core.permissions import scope_of, team_of, visible_leads, visible_opportunities
-from apps.core.pipeline import open_pipeline
+from apps.core.pipeline import open_pipeline, pipeline_definition
+
+# How many rows a home page list shows before "see all".
+HOME_LIST_SIZE = 10
 
 
 def lead_list(*, user: User) -> QuerySet[Lead]:
@@ -67,14 +75,14 @@ def contact_list(*, user: User) -> QuerySet[Contact]:
 def home_summary(*, user: User) -> dict:
     """What the home page shows: counts by stage over what `user` may see, and the newest open leads."""
     by_stage = dict(visible_leads(user).values_list("stage").annotate(n=Count("id")).order_by())
-    open_opps = visible_opportunities(user, open_pipeline(Opportunity.objects.all()))
-    pipeline = list(open_opps.values("currency").annotate(total=Sum("amount"), n=Count("id")).order_by("currency"))
     scope = scope_of(user)
+    awaiting = list(lead_list(user=user).filter(stage=LeadStage.SQL).order_by("stage_changed_at")[:HOME_LIST_SIZE])
     summary = {
         "scope": scope,
         "lead_stages": [(value, label, by_stage.get(value, 0)) for value, label in LeadStage.choices],
-        "pipeline": pipeline,
-        "awaiting_acceptance": lead_list(user=user).filter(stage=LeadStage.SQL).order_by("stage_changed_at")[:10],
+        "awaiting_acceptance": awaiting,
+        "awaiting_total": by_stage.get(LeadStage.SQL, 0),
+        **open_pipeline_summary(user=user, today=timezone.localdate()),
     }
     if scope == "team":
         summary["team"] = (
@@ -86,6 +94,48 @@ def home_summary(*, user: User) -> dict:
             .order_by("last_name", "username")
         )
     return summary
+
+
+@dataclass
+class PipelineLine:
+    """One forecast category of open pipeline: its stages, how many opportunities, the amount in the company
+    currency, and the currencies that could not be converted (no rate)."""
+
+    category: str
+    label: str
+    stages: list[str]
+    n: int = 0
+    total: Decimal = Decimal(0)
+    unconverted: set[str] = field(default_factory=set)
+
+
+def open_pipeline_summary(*, user: User, today: dt.date) -> dict:
+    """Open pipeline `user` may see, by forecast category (apps/core/pipeline.py's definition), in the company
+    currency at today's rate: three queries (the definition, the sums, the rates)."""
+    definition = pipeline_definition()
+    open_opps = visible_opportunities(user, open_pipeline(Opportunity.objects.all(), definition))
+    rows = list(open_opps.values("stage", "currency").annotate(total=Sum("amount"), n=Count("id")).order_by())
+    lines = {
+        category: PipelineLine(category, ForecastCategory(category).label, list(definition.stages(category)))
+        for category in OPEN_CATEGORIES
+    }
+    rates = RateBook({row["currency"] for row in rows}, today, today) if rows else None
+    for row in rows:
+        line = lines[definition.categories[row["stage"]]]
+        line.n += row["n"]
+        rate = rates.rate(row["currency"], today)
+        if rate is None:
+            line.unconverted.add(row["currency"])
+        else:
+            line.total += row["total"] * rate
+    pipeline = [line for line in lines.values() if line.n]
+    return {
+        "pipeline": pipeline,
+        "pipeline_total": sum((line.total for line in pipeline), Decimal(0)),
+        "pipeline_count": sum(line.n for line in pipeline),
+        "pipeline_unconverted": sorted(set().union(*(line.unconverted for line in pipeline))),
+        "company_currency": settings.COMPANY_CURRENCY,
+    }
 
 
 def worker_health(*, now: dt.datetime, process_started_at: dt.datetime, max_age: dt.timedelta) -> tuple[bool, str]:

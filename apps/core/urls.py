@@ -1,4 +1,4 @@
-"""Portal pages of core: sign in and out, and the home page."""
+"""Portal pages of core: sign in and out, the home page, the record pages and the lists they link to."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -7,6 +7,13 @@ from apps.core import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accounts/<int:account_id>/", views.account_detail, name="account_detail"),
+    path("contacts/<int:contact_id>/", views.contact_detail, name="contact_detail"),
+    path("leads/", views.lead_list, name="lead_list"),
+    path("leads/<int:lead_id>/convert/", views.lead_convert, name="lead_convert"),
+    path("opportunities/", views.opportunity_list, name="opportunity_list"),
+    path("opportunities/<int:opportunity_id>/", views.opportunity_detail, name="opportunity_detail"),
+    path("opportunities/<int:opportunity_id>/stage/", views.opportunity_stage, name="opportunity_stage"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Where the password-reset e-mail of the user admin leads (sales ops send it; they never set a password).

@@ -20,6 +20,12 @@ class SalesOpsConfig(AppConfig):
 
         return home_panels(user)
 
+    def opportunity_panels(self, user, opportunity) -> list[tuple[str, dict]]:
+        """The opportunity page's panels of sales ops: the deal desk requests on it."""
+        from apps.sales_ops.deal_desk.panels import opportunity_panels
+
+        return opportunity_panels(user, opportunity)
+
     def seed_demo(self) -> str:
         """Called by `manage.py seed_demo`: SLA policies and clocks; the deal desk matrix, approvers and requests;
         the territory tree with routing rules and members; quotas and a spread of pipeline coverage."""

@@ -45,12 +45,12 @@ def test_a_rep_home_counts_only_their_leads(client, rep, other_rep):
 
 def test_a_manager_home_lists_the_team(client, manager, rep):
     LeadFactory(owner=rep, stage=LeadStage.SQL)
-    OpportunityFactory(owner=rep, amount=1000, currency="EUR")
+    OpportunityFactory(owner=rep, amount=1000, currency="USD")
     client.force_login(manager)
     response = client.get("/")
     team = {member.username: member.handed_off for member in response.context["team"]}
     assert team == {"rita": 1}
-    assert [row["total"] for row in response.context["pipeline"]] == [1000]
+    assert [(line.n, line.total) for line in response.context["pipeline"]] == [(1, 1000)]
 
 
 def test_sign_out_needs_a_post_and_ends_the_session(client, rep):

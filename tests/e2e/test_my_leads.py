@@ -65,7 +65,7 @@ def test_a_rep_accepts_a_handed_off_lead_from_my_leads(page, live_server, rita, 
     expect(page.locator(".message.success")).to_contain_text(f"Accepted lead #{rita.warned.pk}")
     row = page.locator(f"#lead-{rita.warned.pk}")
     expect(row.locator(".badge")).to_have_text("Accepted")
-    expect(row.get_by_role("button", name="Convert")).to_be_visible()
+    expect(row.get_by_role("link", name="Convert…")).to_be_visible()  # the convert form, on a page of its own
     expect(row.get_by_role("button", name="Accept")).to_have_count(0)
     page.screenshot(path=screenshot_dir / "my-leads.png", full_page=True)
 

@@ -9,7 +9,6 @@ urlpatterns = [
     path("leads/<int:lead_id>/", views.lead_detail, name="lead_detail"),
     path("leads/<int:lead_id>/accept/", views.lead_accept, name="lead_accept"),
     path("leads/<int:lead_id>/reject/", views.lead_reject, name="lead_reject"),
-    path("leads/<int:lead_id>/convert/", views.lead_convert, name="lead_convert"),
     path("clocks/<int:clock_id>/pause/", views.clock_pause, name="clock_pause"),
     path("clocks/<int:clock_id>/resume/", views.clock_resume, name="clock_resume"),
     path("team/", views.team, name="team"),

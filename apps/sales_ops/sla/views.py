@@ -144,18 +144,6 @@ def lead_reject(request, lead_id: int):
     return _render_lead(request, lead, reject_form=form, status=400)
 
 
-@login_required
-@require_POST
-def lead_convert(request, lead_id: int):
-    lead = _visible_lead(request, lead_id)
-    _attempt(
-        request,
-        lambda: lead_services.lead_convert(lead_id=lead.pk, actor=request.user),
-        lambda opportunity: f"Converted lead #{lead.pk}: opportunity “{opportunity.name}” created.",
-    )
-    return _back(request, lead)
-
-
 def _visible_clock(request, clock_id: int) -> SlaClock:
     return get_object_or_404(selectors.clock_list(user=request.user), pk=clock_id)
 
