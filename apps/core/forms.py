@@ -25,3 +25,17 @@ class TextWithin(forms.CharField):
         super().validate(value)
         if len(value) > self.limit:
             raise forms.ValidationError(too_long_message(self.name, self.limit, len(value)), code="max_length")
+
+
+class NotificationPreferencesForm(forms.Form):
+    """One choice per kind of notification. Every delivery is a valid shape here; which ones a role may choose
+    is the notifications service's rule, and its refusal is shown by the field it names."""
+
+    def __init__(self, *args, **kwargs):
+        from apps.core.models import Delivery, NotificationKind  # forms load before the app registry is ready
+
+        super().__init__(*args, **kwargs)
+        for kind in NotificationKind:
+            self.fields[kind.value] = forms.ChoiceField(
+                label=kind.label, choices=Delivery.choices, widget=forms.RadioSelect
+            )

@@ -7,6 +7,7 @@ from apps.core import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("notifications/", views.notification_settings, name="notification_settings"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Where the password-reset e-mail of the user admin leads (sales ops send it; they never set a password).
