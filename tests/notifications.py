@@ -19,7 +19,11 @@ def to(user) -> list[EmailMessage]:
 def assert_routed(user, delivery: str, *, kind: str, day: dt.date) -> None:
     """`user` was told as `delivery` says, by messages of `kind`: an outbox row now; held, then listed in one
     digest (and only one, however often the digest runs); or nothing at all."""
-    held = [m for m in EmailMessage.objects.filter(kind=kind) if any(w["user"] == user.pk for w in m.withheld)]
+    held = [
+        m
+        for m in EmailMessage.objects.filter(kind=kind).order_by("id")
+        if any(w["user"] == user.pk for w in m.withheld)
+    ]
     if delivery == "immediate":
         assert [m.kind for m in to(user)] and {m.kind for m in to(user)} == {kind}
         assert held == [] and not DigestEntry.objects.filter(user=user).exists()
