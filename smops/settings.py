@@ -221,6 +221,8 @@ OUTBOX_MESSAGE_ID_DOMAIN = env("OUTBOX_MESSAGE_ID_DOMAIN", default="")
 # --- deal desk ----------------------------------------------------------------------------------
 # An approved request lapses after this many days unless its opportunity has closed by then.
 DEAL_DESK_APPROVAL_VALID_DAYS = env.int("DEAL_DESK_APPROVAL_VALID_DAYS", default=30)
+# How long an approve/reject link in an approver's e-mail stays good (seconds); the approver signs in to use it.
+DEAL_DESK_EMAIL_LINK_MAX_AGE = env.int("DEAL_DESK_EMAIL_LINK_MAX_AGE", default=3 * 24 * 3600)
 
 # --- Celery -------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
@@ -278,6 +280,12 @@ CELERY_BEAT_SCHEDULE = {
     "deal-desk-scan": {"task": "apps.sales_ops.deal_desk.tasks.deal_desk_scan_task", "schedule": SCAN_INTERVAL_SECONDS},
     "worker-heartbeat": {"task": "apps.core.tasks.worker_heartbeat_task", "schedule": SCAN_INTERVAL_SECONDS},
     "sla-digest": {"task": "apps.sales_ops.sla.tasks.sla_digest_task", "schedule": crontab(hour=6, minute=30)},
+    # Each person's digest, once a day (its outbox key is the person and the day): run hourly from the morning so
+    # that a missed run is made good within the hour; what arrives after the day's digest waits for tomorrow's.
+    "notification-digest": {
+        "task": "apps.core.tasks.notification_digest_task",
+        "schedule": crontab(hour="7-20", minute=0),
+    },
     "budget-watch": {"task": "apps.marketing_ops.budgets.tasks.budget_watch_task", "schedule": crontab(minute=5)},
     # Hourly, though its effects are daily (one e-mail per key and date): "archived on the expiry day" then holds
     # within the hour whatever TIME_ZONE is, and a run that was missed or killed is made good within the hour.

@@ -17,11 +17,13 @@ from apps.core.models import (
     Account,
     BusinessCalendar,
     Contact,
+    DigestEntry,
     EmailMessage,
     ExchangeRate,
     Holiday,
     Lead,
     LeadTransition,
+    NotificationPreference,
     Opportunity,
     Role,
     StageForecastCategory,
@@ -423,7 +425,7 @@ class OpportunityAdmin(WorkbenchAdmin):
 @admin.register(EmailMessage)
 class EmailMessageAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "subject", "recipients", "status", "attempts", "sent_at"]
-    list_filter = ["status", "template"]
+    list_filter = ["status", "kind", "template"]
     search_fields = ["subject", "idempotency_key"]
     date_hierarchy = "created_at"
     actions = ["retry_selected"]
@@ -437,6 +439,27 @@ class EmailMessageAdmin(ReadOnlyAdmin):
         for message_id in queryset.filter(status=EmailMessage.Status.FAILED).values_list("pk", flat=True):
             outbox.email_retry(message_id=message_id)
         self.message_user(request, "Failed messages are queued again.", messages.SUCCESS)
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(ReadOnlyAdmin):
+    """Read only: each person sets their own on the portal's Notifications page, where the role rules apply."""
+
+    list_display = ["user", "kind", "delivery", "updated_at"]
+    list_filter = ["kind", "delivery"]
+    search_fields = ["user__username", "user__email"]
+    list_select_related = ["user"]
+
+
+@admin.register(DigestEntry)
+class DigestEntryAdmin(ReadOnlyAdmin):
+    """What waits for, or went out in, each person's daily digest."""
+
+    list_display = ["created_at", "user", "kind", "message", "digest"]
+    list_filter = ["kind", ("digest", admin.EmptyFieldListFilter)]
+    search_fields = ["user__username", "user__email", "message__subject"]
+    list_select_related = ["user", "message", "digest"]
+    raw_id_fields = ["user", "message", "digest"]
 
 
 @admin.register(ExchangeRate)

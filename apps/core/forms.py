@@ -50,3 +50,17 @@ class OpportunityStageForm(forms.Form):
 
     stage = forms.ChoiceField(choices=OpportunityStage.choices)
     lost_reason = forms.CharField(max_length=500, required=False, label="Why it was lost")
+
+
+class NotificationPreferencesForm(forms.Form):
+    """One choice per kind of notification. Every delivery is a valid shape here; which ones a role may choose
+    is the notifications service's rule, and its refusal is shown by the field it names."""
+
+    def __init__(self, *args, **kwargs):
+        from apps.core.models import Delivery, NotificationKind  # forms load before the app registry is ready
+
+        super().__init__(*args, **kwargs)
+        for kind in NotificationKind:
+            self.fields[kind.value] = forms.ChoiceField(
+                label=kind.label, choices=Delivery.choices, widget=forms.RadioSelect
+            )

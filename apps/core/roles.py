@@ -25,6 +25,8 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "knox.authtoken": ("view", "delete"),
         "axes.accessattempt": ("view", "delete"),
         "core.emailmessage": ("view", "change"),
+        "core.notificationpreference": ("view",),
+        "core.digestentry": ("view",),
         "core.exchangerate": ("view",),
         "core.stageforecastcategory": ("view", "change"),
         "django_celery_beat.periodictask": ("view", "change"),

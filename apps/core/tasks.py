@@ -21,3 +21,13 @@ def outbox_flush_task() -> int:
 def worker_heartbeat_task(self) -> None:
     """Every minute from beat: the worker that takes it notes it is alive, for /healthz/."""
     health.worker_heartbeat_record(worker=self.request.hostname or "unknown")
+
+
+@shared_task(acks_late=True)
+def notification_digest_task() -> int:
+    """Every morning from beat: each person's digest of the messages they chose to get that way."""
+    from django.utils import timezone
+
+    from apps.core.services import digests
+
+    return digests.notification_digests_send(day=timezone.localdate())

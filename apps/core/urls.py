@@ -14,6 +14,7 @@ urlpatterns = [
     path("opportunities/", views.opportunity_list, name="opportunity_list"),
     path("opportunities/<int:opportunity_id>/", views.opportunity_detail, name="opportunity_detail"),
     path("opportunities/<int:opportunity_id>/stage/", views.opportunity_stage, name="opportunity_stage"),
+    path("notifications/", views.notification_settings, name="notification_settings"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Where the password-reset e-mail of the user admin leads (sales ops send it; they never set a password).

@@ -15,11 +15,12 @@ from apps.core import selectors
 from apps.core import selectors_records as records
 from apps.core.api.filters import LeadFilter, OpportunityFilter
 from apps.core.exceptions import ActionForbidden, ApplicationError
-from apps.core.forms import LeadConvertForm, OpportunityStageForm
+from apps.core.forms import LeadConvertForm, NotificationPreferencesForm, OpportunityStageForm
 from apps.core.models import Lead, LeadStage, Opportunity
 from apps.core.panels import app_panels
 from apps.core.permissions import workable_ids
 from apps.core.services import leads as lead_services
+from apps.core.services import notifications
 from apps.core.services import opportunities as opportunity_services
 from apps.core.timezones import user_time_zone
 
@@ -215,3 +216,35 @@ def _query_without_page(request) -> str:
     query.pop("page", None)
     encoded = query.urlencode()
     return f"{encoded}&" if encoded else ""
+
+
+# --- notification choices ------------------------------------------------------------------------------------
+
+
+@login_required
+def notification_settings(request):
+    """Each kind of e-mail: immediately, in the daily digest, or off where the role allows. Saved, it redirects
+    back here (post/redirect/get); refused, it shows the form again at this address with the reason."""
+    user, status = request.user, 200
+    if request.method == "POST":
+        form = NotificationPreferencesForm(request.POST)
+        if form.is_valid():
+            try:
+                notifications.notification_preferences_set(user=user, choices=form.cleaned_data)
+            except ApplicationError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, "Your notification choices are saved.")
+                return redirect("notification_settings")
+        status = 400
+    else:
+        form = NotificationPreferencesForm(initial=notifications.notification_preferences(user=user))
+    rows = [
+        {
+            "field": form[kind],
+            "allowed": notifications.notification_deliveries(user=user, kind=kind),
+            "why": notifications.MANDATORY_WHY.get(kind, ""),
+        }
+        for kind in form.fields
+    ]
+    return _render(request, "core/notifications.html", {"form": form, "rows": rows}, status=status)

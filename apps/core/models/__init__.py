@@ -3,6 +3,7 @@
 from .customers import Account, Contact, Lead, LeadStage, LeadTransition, Opportunity, OpportunityStage
 from .health import WorkerHeartbeat
 from .money import ExchangeRate
+from .notifications import Delivery, DigestEntry, NotificationKind, NotificationPreference
 from .organisation import BusinessCalendar, Holiday, Role, Territory, User, WorkingHours
 from .outbox import EmailMessage
 from .pipeline import ForecastCategory, StageForecastCategory
@@ -11,6 +12,8 @@ __all__ = [
     "Account",
     "BusinessCalendar",
     "Contact",
+    "Delivery",
+    "DigestEntry",
     "EmailMessage",
     "ExchangeRate",
     "ForecastCategory",
@@ -18,6 +21,8 @@ __all__ = [
     "Lead",
     "LeadStage",
     "LeadTransition",
+    "NotificationKind",
+    "NotificationPreference",
     "Opportunity",
     "OpportunityStage",
     "Role",

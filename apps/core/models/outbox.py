@@ -14,6 +14,9 @@ class EmailMessage(models.Model):
     A delivery claims the row ("sending", `claimed_at`, one more attempt) in a short transaction of its own,
     sends outside any transaction, then records the outcome. For a "sending" row `next_attempt_at` is when
     the claim lapses: a deliverer that died mid-send leaves the row to the flush scan after that instant.
+
+    A message of a `kind` goes now only to those who want it now; the others are listed in `withheld` (and
+    held in a `DigestEntry` for those who chose their digest). Withheld from all, it is never delivered.
     """
 
     class Status(models.TextChoices):
@@ -21,6 +24,7 @@ class EmailMessage(models.Model):
         SENDING = "sending", "Sending (claimed by a deliverer)"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed (gave up)"
+        WITHHELD = "withheld", "Not sent: its recipients chose their digest, or off"
 
     idempotency_key = models.CharField(max_length=255, unique=True)
     to = models.JSONField(help_text="List of recipient addresses")
@@ -36,6 +40,14 @@ class EmailMessage(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True, help_text="When the latest attempt claimed the row")
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(
+        max_length=30, blank=True, help_text="The notification kind its recipients tune; empty: not tunable"
+    )
+    withheld = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Recipients not sent this one, each with why: their digest, or off (their preference)",
+    )
 
     class Meta:
         ordering = ["-id"]

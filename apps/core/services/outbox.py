@@ -13,8 +13,9 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from apps.core.models import EmailMessage
+from apps.core.models import Delivery, DigestEntry, EmailMessage
 from apps.core.services.dispatch import enqueue_after_commit
+from apps.core.services.notifications import Route, notification_routes
 
 logger = logging.getLogger(__name__)
 
@@ -24,15 +25,17 @@ BACKOFF_MAX = dt.timedelta(hours=6)
 UNDELIVERED = [EmailMessage.Status.PENDING, EmailMessage.Status.SENDING]
 
 
-def email_enqueue(*, key: str, to: list[str], template: str, context: dict) -> EmailMessage:
+def email_enqueue(*, key: str, to: list[str], template: str, context: dict, kind: str = "") -> EmailMessage:
     """One outbox row per `key` for `templates/emails/<template>.{subject.txt,txt,html}` and `context`.
 
     Enqueuing a key that exists returns the existing row and makes no second e-mail: that is what turns
     at-least-once tasks into one message per alert (itself delivered at least once, see `email_deliver`).
     Delivery is queued after the surrounding commit. The context must be JSON (dates become ISO strings):
     the bodies are rendered from it at delivery.
+
+    A `kind` (a `NotificationKind`) lets each recipient's preference decide: now, their daily digest, or not.
     """
-    return email_enqueue_many([OutgoingEmail(key=key, to=to, template=template, context=context)])[key]
+    return email_enqueue_many([OutgoingEmail(key=key, to=to, template=template, context=context, kind=kind)])[key]
 
 
 @dataclass(frozen=True)
@@ -41,18 +44,22 @@ class OutgoingEmail:
     to: list[str]
     template: str
     context: dict
+    kind: str = ""  # a NotificationKind: the recipients' preferences route it; empty: everyone, now
 
 
 def email_enqueue_many(emails: list[OutgoingEmail]) -> dict[str, EmailMessage]:
-    """`email_enqueue` for many messages in three queries, whatever their number; rows by key."""
+    """`email_enqueue` for many messages in three queries, whatever their number, and one more per kind of
+    notification among them (the recipients' preferences), and one to hold what some wait for in a digest."""
     from apps.core.tasks import outbox_deliver_task  # tasks import this module
 
-    rows = [_render(email) for email in emails]
+    routes = _routes(emails)
+    rows = [_render(email, routes.get(email.kind, {})) for email in emails]
     # A key that exists already keeps its row: the insert skips it, and the read below returns it.
     EmailMessage.objects.bulk_create(rows, ignore_conflicts=True)
     stored = {
         m.idempotency_key: m for m in EmailMessage.objects.filter(idempotency_key__in=[r.idempotency_key for r in rows])
     }
+    _hold_for_digests(stored.values())
     pending = [m.pk for m in stored.values() if m.status == EmailMessage.Status.PENDING]
     # Delivery sends only what is still pending, so queuing a row another call created is harmless.
     for pk in pending:
@@ -60,18 +67,57 @@ def email_enqueue_many(emails: list[OutgoingEmail]) -> dict[str, EmailMessage]:
     return stored
 
 
-def _render(email: OutgoingEmail) -> EmailMessage:
-    recipients = sorted({address.strip() for address in email.to if address and address.strip()})
+def _recipients(email: OutgoingEmail) -> list[str]:
+    return sorted({address.strip() for address in email.to if address and address.strip()})
+
+
+def _routes(emails: list[OutgoingEmail]) -> dict[str, dict[str, Route]]:
+    """Per kind among `emails`, how each of its recipients wants it (one query per kind)."""
+    addresses: dict[str, set[str]] = {}
+    for email in emails:
+        if email.kind:
+            addresses.setdefault(email.kind, set()).update(_recipients(email))
+    return {kind: notification_routes(kind=kind, addresses=found) for kind, found in addresses.items()}
+
+
+def _render(email: OutgoingEmail, routes: dict[str, Route]) -> EmailMessage:
+    recipients = _recipients(email)
     if not recipients:
         raise ValueError("An e-mail needs at least one recipient.")
     subject = render_to_string(f"emails/{email.template}.subject.txt", {"site_url": settings.SITE_URL, **email.context})
+    now, withheld = [], []
+    for address in recipients:
+        route = routes.get(address.lower())
+        if route is None or route.delivery == Delivery.IMMEDIATE:
+            now.append(address)
+        else:
+            withheld.append({"to": address, "user": route.user_id, "delivery": route.delivery})
     return EmailMessage(
         idempotency_key=email.key,
-        to=recipients,
+        to=now,
         subject=" ".join(subject.split())[:255],
         template=email.template,
         context=email.context,
+        kind=email.kind,
+        withheld=withheld,
+        status=EmailMessage.Status.PENDING if now else EmailMessage.Status.WITHHELD,
     )
+
+
+def _hold_for_digests(messages) -> None:
+    """A digest entry for each recipient a stored message was withheld from for their digest.
+
+    Read from the stored row, not from today's preferences: a message enqueued again after someone changed
+    their mind is routed as it was the first time, so nobody gets it both now and in their digest.
+    """
+    entries = [
+        DigestEntry(user_id=item["user"], message=message, kind=message.kind, created_at=message.created_at)
+        for message in messages
+        for item in message.withheld
+        if item["delivery"] == Delivery.DIGEST
+    ]
+    if entries:
+        DigestEntry.objects.bulk_create(entries, ignore_conflicts=True)
 
 
 def email_render_bodies(message: EmailMessage) -> None:

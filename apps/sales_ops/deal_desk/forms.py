@@ -99,6 +99,26 @@ class DealDecisionForm(forms.Form):
         self.add_error(error.field if error.field in self.fields else None, error.message)
 
 
+class DealLinkDecisionForm(forms.Form):
+    """The confirmation page an approver's e-mail link opens: the decision, and a comment (a reason to reject)."""
+
+    outcome = forms.ChoiceField(
+        choices=[(DealDecision.Outcome.APPROVE, "Approve"), (DealDecision.Outcome.REJECT, "Reject")],
+        widget=forms.RadioSelect,
+        label="Your decision",
+    )
+    comment = deal_text(
+        "comment",
+        required=False,
+        label="Comment",
+        help_text="Required to reject: the rep reads it.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def add_service_error(self, error: ApplicationError) -> None:
+        self.add_error(error.field if error.field in self.fields else None, error.message)
+
+
 class DealRecallForm(forms.Form):
     reason = deal_text(
         "reason",

@@ -460,3 +460,21 @@ class DealEvent(ImmutableRecord):
 
     def __str__(self):
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class DealDecisionLink(models.Model):
+    """The approve/reject link of one approver's e-mail for one step: a signed reference to this row (its
+    `nonce`), good once (`used_at`), for this user only, until the signature's age runs out."""
+
+    step = models.ForeignKey(DealApprovalStep, on_delete=models.CASCADE, related_name="email_links")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "e-mail decision link"
+
+    def __str__(self):
+        return f"Link for {self.user} on {self.step}" + (" (used)" if self.used_at else "")

@@ -12,6 +12,8 @@ urlpatterns = [
     path("deals/reports/", views.deal_reports, name="deal_reports"),
     path("deals/delegations/", views.deal_delegations, name="deal_delegations"),
     path("deals/delegations/<int:delegation_id>/end/", views.deal_delegation_end, name="deal_delegation_end"),
+    # The approve/reject link of an approver's e-mail: a confirmation page (GET) and the decision (POST).
+    path("deals/email/<str:token>/", views.deal_email_decide, name="deal_email_decide"),
     path("deals/<int:request_id>/", views.deal_detail, name="deal_detail"),
     path("deals/<int:request_id>/edit/", views.deal_edit, name="deal_edit"),
     path("deals/<int:request_id>/submit/", views.deal_submit, name="deal_submit"),

@@ -278,7 +278,7 @@ def test_routing_against_200_rules_costs_a_fixed_number_of_queries(team, finance
     assert queries_to_submit() == few
 
 
-def test_submitting_against_200_rules_takes_13_queries_and_writes_the_route_in_bulk(
+def test_submitting_against_200_rules_takes_15_queries_and_writes_the_route_in_bulk(
     team, finance, vp, django_assert_num_queries
 ):
     approvers = [(Kind.MANAGER, None), (Kind.GROUP, finance), (Kind.USER, vp)]
@@ -287,9 +287,10 @@ def test_submitting_against_200_rules_takes_13_queries_and_writes_the_route_in_b
     request = draft(team)  # 20 % off: five steps of three approvers
     # The request locked with its people; the rules with their territories; their approvers; the groups'
     # members; the steps, approvers, candidates and timeline, one insert each; the delegations of the first
-    # step's approvers; the request and its history row; the outbox rows written and read back. The two more
-    # are the savepoint and its release around the service (the test runs in a transaction).
-    with django_assert_num_queries(13 + 2):
+    # step's approvers; their e-mail decision links, in one insert; the request and its history row; the
+    # recipients' notification preferences; the outbox rows written and read back. The two more are the
+    # savepoint and its release around the service (the test runs in a transaction).
+    with django_assert_num_queries(15 + 2):
         submit(request)
     request.refresh_from_db()
     assert request.steps.count() == 5
@@ -498,7 +499,7 @@ def test_submitting_twice_submits_once(team):
 # --- e-mails, reminders, escalation, expiry -------------------------------------------------------------------
 
 
-def test_approvers_are_asked_after_commit_and_the_rep_hears_of_every_decision(
+def test_approvers_are_asked_after_commit_and_the_rep_hears_once_when_the_round_ends(
     team, vp, django_capture_on_commit_callbacks
 ):
     ApprovalRuleFactory(name="A", step_order=1)
@@ -513,9 +514,27 @@ def test_approvers_are_asked_after_commit_and_the_rep_hears_of_every_decision(
     assert "Approval needed" in mail.outbox[0].subject
     with django_capture_on_commit_callbacks(execute=True):
         approve(request, team.manager, comment="Fine by me")
-    assert sorted(tuple(m.to) for m in mail.outbox[1:]) == [("rita@example.com",), ("vp@example.com",)]
-    to_rep = next(m for m in mail.outbox if m.to == ["rita@example.com"])
-    assert "Fine by me" in to_rep.body and f"Approved by {team.manager}" in to_rep.body
+    # A step approved on the way is not the end of the round: the next approver is asked, the rep hears nothing.
+    assert [m.to for m in mail.outbox[1:]] == [["vp@example.com"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(request, vp)
+    to_rep = [m for m in mail.outbox if m.to == ["rita@example.com"]]
+    assert len(to_rep) == 1
+    assert to_rep[0].subject.startswith("Approved")
+    assert "Fine by me" in to_rep[0].body and f"Approved by {team.manager}" in to_rep[0].body
+    assert f"Approved by {vp}" in to_rep[0].body
+
+
+def test_a_rejection_ends_the_round_with_one_email_listing_its_decisions(team, vp):
+    ApprovalRuleFactory(name="A", step_order=1)
+    ApprovalRuleFactory(name="B", step_order=2, approvers=[(Kind.USER, vp)])
+    request = submit(draft(team))
+    approve(request, team.manager, comment="Fine by me")
+    services.deal_request_decide(request_id=request.pk, actor=vp, outcome="reject", comment="Too deep a cut")
+    to_rep = list(EmailMessage.objects.filter(to=["rita@example.com"]))
+    assert [m.idempotency_key for m in to_rep] == [f"deal-desk:request:{request.pk}:1:rejected"]
+    assert [step["decisions"][0]["outcome"] for step in to_rep[0].context["decisions"]] == ["Approved", "Rejected"]
+    assert to_rep[0].context["comment"] == "Too deep a cut"
 
 
 def test_a_recall_tells_the_approvers_who_have_not_answered_yet(team, vp, django_capture_on_commit_callbacks):

@@ -14,7 +14,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from apps.core.exceptions import ApplicationError
-from apps.core.models import Role, User
+from apps.core.models import NotificationKind, Role, User
 from apps.core.services.batches import in_locked_batches
 from apps.core.services.outbox import OutgoingEmail, email_enqueue_many
 from apps.marketing_ops.budgets import selectors
@@ -111,7 +111,14 @@ def _email(alerts: list[BudgetAlert]) -> None:
         if not any(recipients):
             continue
         key = f"budget-alert:{alert.campaign_id}:{alert.threshold}:{alert.crossing}"
-        emails.append((alert, OutgoingEmail(key=key, to=recipients, template="budget_alert", context=_context(alert))))
+        email = OutgoingEmail(
+            key=key,
+            to=recipients,
+            template="budget_alert",
+            context=_context(alert),
+            kind=NotificationKind.BUDGET_ALERTS,
+        )
+        emails.append((alert, email))
     stored = email_enqueue_many([email for _alert, email in emails])
     for alert, email in emails:
         alert.email = stored[email.key]

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from apps.core.models import EmailMessage, Role, User
+from apps.core.models import EmailMessage, NotificationKind, Role, User
 from apps.core.services.outbox import OutgoingEmail, email_enqueue_many
 from apps.marketing_ops.content.models import Asset, AssetStatus
 from apps.marketing_ops.content.services import processing
@@ -124,7 +124,11 @@ def _remind_owners(today: dt.date) -> int:
             logger.warning("content reminder %s has nobody to go to", key)
             continue
         context = _reminder_context(asset, what, days, date, today)
-        outgoing.append(OutgoingEmail(key=key, to=to, template="content_reminder", context=context))
+        outgoing.append(
+            OutgoingEmail(
+                key=key, to=to, template="content_reminder", context=context, kind=NotificationKind.CONTENT_REMINDERS
+            )
+        )
     if outgoing:
         email_enqueue_many(outgoing)
     return len(outgoing)
@@ -199,7 +203,10 @@ def _list_stale(today: dt.date) -> int:
         "assets": rows,
         "link": "/marketing/content/",
     }
-    email_enqueue_many([OutgoingEmail(key=key, to=to, template="content_stale", context=context)])
+    stale = OutgoingEmail(
+        key=key, to=to, template="content_stale", context=context, kind=NotificationKind.CONTENT_REMINDERS
+    )
+    email_enqueue_many([stale])
     return total
 
 

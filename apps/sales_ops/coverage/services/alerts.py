@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.urls import reverse
 
-from apps.core.models import Role, User
+from apps.core.models import NotificationKind, Role, User
 from apps.core.quarters import quarter_bounds, quarter_of
 from apps.core.services.outbox import OutgoingEmail, email_enqueue_many
 from apps.sales_ops.coverage.models import CoverageStatus
@@ -74,6 +74,7 @@ def coverage_alerts_send(*, today: dt.date) -> int:
                 key=f"coverage-manager:{quarter}:{name}:{manager.pk}",
                 to=[manager.email],
                 template="coverage_manager",
+                kind=NotificationKind.COVERAGE_ALERTS,
                 context={
                     "quarter": quarter,
                     "manager_name": manager.first_name or manager.username,
@@ -97,6 +98,7 @@ def coverage_alerts_send(*, today: dt.date) -> int:
                     key=f"coverage-marketing:{quarter}:{name}:{person.pk}",
                     to=[person.email],
                     template="coverage_marketing",
+                    kind=NotificationKind.COVERAGE_ALERTS,
                     context={
                         "quarter": quarter,
                         "name": person.first_name or person.username,

@@ -4,7 +4,8 @@ Every transition locks the request row first, so decisions, recalls and resubmis
 after the other; a move made against a state that has gone is refused with a ConflictError (409).
 
 In layers: `guards` (locks, guards, limits) beneath `emails`, then `drafts`, `routing`, `decisions`,
-`delegations` and `scan`; no two modules import each other.
+`delegations` and `scan`, and `links` (deciding from the e-mail) above `decisions`; no two modules import each
+other.
 """
 
 from apps.sales_ops.deal_desk.services.decisions import deal_request_decide, deal_request_recall
@@ -24,6 +25,7 @@ from apps.sales_ops.deal_desk.services.guards import (
     Status,
     StepStatus,
 )
+from apps.sales_ops.deal_desk.services.links import LinkGone, deal_link_check, deal_link_decide
 from apps.sales_ops.deal_desk.services.routing import (
     PlannedApprover,
     PlannedStep,
@@ -61,4 +63,7 @@ __all__ = [
     "deal_delegation_create",
     "deal_delegation_end",
     "deal_desk_scan",
+    "LinkGone",
+    "deal_link_check",
+    "deal_link_decide",
 ]

@@ -15,7 +15,7 @@ from apps.sales_ops.deal_desk.models import (
     DealRequest,
 )
 from apps.sales_ops.deal_desk.selectors import delegators
-from apps.sales_ops.deal_desk.services.emails import _decision_email, _to_approvers
+from apps.sales_ops.deal_desk.services.emails import _round_email, _to_approvers
 from apps.sales_ops.deal_desk.services.guards import (
     Kind,
     Outcome,
@@ -66,16 +66,18 @@ def deal_request_decide(
         detail=comment,
         at=now,
     )
-    emails = [_decision_email(request, decision, step)]
     if outcome == Outcome.APPROVE:
+        # The rep hears when the round ends (the last step approved: `_advance`), not of each approval.
         _record_approval(request, step, approvers, approver, now=now)
-    else:
-        step_status = StepStatus.REJECTED if outcome == Outcome.REJECT else StepStatus.CHANGES_REQUESTED
-        _close_route(request, step_status=step_status, active=step, now=now)
-        request.status = Status.REJECTED if outcome == Outcome.REJECT else Status.CHANGES_REQUESTED
-        request.decided_at = now
-        request.save(update_fields=["status", "decided_at", "active_step", "updated_at"])
-    email_enqueue_many(emails)
+        return decision
+    step_status = StepStatus.REJECTED if outcome == Outcome.REJECT else StepStatus.CHANGES_REQUESTED
+    _close_route(request, step_status=step_status, active=step, now=now)
+    request.status = Status.REJECTED if outcome == Outcome.REJECT else Status.CHANGES_REQUESTED
+    request.decided_at = now
+    request.save(update_fields=["status", "decided_at", "active_step", "updated_at"])
+    by = str(actor) + (f" for {on_behalf}" if on_behalf else "")
+    headline = f"{decision.get_outcome_display()} by {by}: {step.name}"
+    email_enqueue_many([_round_email(request, request.status, headline, comment=comment)])
     return decision
 
 

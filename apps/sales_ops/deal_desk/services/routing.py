@@ -25,7 +25,7 @@ from apps.sales_ops.deal_desk.models import (
     RuleApprover,
 )
 from apps.sales_ops.deal_desk.services.drafts import _unsaved_request
-from apps.sales_ops.deal_desk.services.emails import _day, _to_approvers, _to_rep
+from apps.sales_ops.deal_desk.services.emails import _day, _round_email, _to_approvers
 from apps.sales_ops.deal_desk.services.guards import (
     Kind,
     Status,
@@ -361,7 +361,8 @@ def _conclude(request: DealRequest, steps: list[DealApprovalStep], *, now: dt.da
 
 
 def _approved_email(request: DealRequest) -> OutgoingEmail:
-    return _to_rep(request, "approved", f"Approved: valid until {_day(request.expires_at)}")
+    """The end of a round that every step approved: the rep's one e-mail for it."""
+    return _round_email(request, "approved", f"Approved: valid until {_day(request.expires_at)}")
 
 
 def _save_route_fields(request: DealRequest) -> None:

@@ -9,6 +9,7 @@ from django.db.models import Case, Min, Prefetch, Value, When, prefetch_related_
 from django.utils import timezone
 
 from apps.core import business_time
+from apps.core.models import NotificationKind
 from apps.core.permissions import team_of
 from apps.core.selectors import calendar_schedules
 from apps.core.services.outbox import OutgoingEmail, email_enqueue, email_enqueue_many
@@ -137,7 +138,9 @@ def _send_alerts(notices: list[SlaNotice], now: dt.datetime, schedules) -> None:
             "met": met,
             "taken_away": sum(1 for row in rows if row["taken_away"]),
         }
-        emails[address] = OutgoingEmail(key=key, to=[address], template="sla_alert", context=context)
+        emails[address] = OutgoingEmail(
+            key=key, to=[address], template="sla_alert", context=context, kind=NotificationKind.SLA_ALERTS
+        )
     stored = email_enqueue_many(list(emails.values()))
     for notice in notices:
         notice.email = stored[emails[notice.recipient].key]
@@ -223,6 +226,8 @@ def sla_digest_send(*, day: dt.date) -> int:
                 key=f"sla-digest:{manager.pk}:{day.isoformat()}",
                 to=[manager.email],
                 template="sla_digest",
+                # An SLA e-mail like the alerts: a manager who chose the daily digest finds it there.
+                kind=NotificationKind.SLA_ALERTS,
                 context={
                     "rows": rows,
                     "manager_name": manager.first_name or manager.username,
