@@ -44,7 +44,8 @@ GROUPS: list[tuple[str, list[str]]] = [
     ),
     (
         "E-mail and system",
-        ["core.EmailMessage", "core.NotificationPreference", "core.DigestEntry", "django_celery_beat.PeriodicTask", "django_celery_beat.CrontabSchedule",
+        ["core.EmailMessage", "core.NotificationPreference", "core.DigestEntry", "django_celery_beat.PeriodicTask",
+         "django_celery_beat.CrontabSchedule",
          "django_celery_beat.IntervalSchedule", "django_celery_beat.ClockedSchedule",
          "django_celery_beat.SolarSchedule", "knox.AuthToken", "otp_totp.TOTPDevice", "axes.AccessAttempt",
          "axes.AccessFailureLog", "axes.AccessLog"],
