@@ -60,7 +60,7 @@ def test_home_page_pipeline_reads_the_definition(world, client, sales_ops):
     before = client.get("/").context["pipeline"]
     stage_category_set(stage=OpportunityStage.PROSPECTING, category="omitted", actor=sales_ops)
     after = client.get("/").context["pipeline"]
-    assert sum(row["n"] for row in after) < sum(row["n"] for row in before)
+    assert sum(line.n for line in after) < sum(line.n for line in before)
 
 
 def test_a_definition_change_is_recorded_and_dated(db, sales_ops, frozen):
