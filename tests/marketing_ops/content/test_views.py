@@ -13,7 +13,7 @@ from django.urls import reverse
 from apps.core.factories import ContactFactory, OpportunityFactory, UserFactory
 from apps.core.models import OpportunityStage
 from apps.core.models.customers import ConsentStatus
-from apps.marketing_ops.content import samples, views
+from apps.marketing_ops.content import samples
 from apps.marketing_ops.content.factories import AssetFactory, TagFactory, VersionFactory, published_asset
 from apps.marketing_ops.content.models import (
     Asset,
@@ -28,6 +28,7 @@ from apps.marketing_ops.content.models import (
     VersionStatus,
 )
 from apps.marketing_ops.content.services import assets as asset_services
+from apps.marketing_ops.content.views import library
 from tests import samples as bad_samples
 from tests.marketing_ops.content.conftest import TODAY
 
@@ -162,7 +163,7 @@ def test_the_nav_links_the_library(client, rep):
 
 
 def test_the_library_asks_as_many_queries_for_25_assets_as_for_5(client, rep, owner, frozen, monkeypatch):
-    monkeypatch.setattr(views, "ASSETS_PER_PAGE", 50)
+    monkeypatch.setattr(library, "ASSETS_PER_PAGE", 50)
     tags = [TagFactory(name=f"Tag {n}") for n in range(3)]
 
     def make(count):

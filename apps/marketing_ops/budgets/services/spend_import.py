@@ -4,16 +4,15 @@ Each row carries finance's reference (`external_ref`): a row already posted with
 so importing the same file twice posts it once; the same reference with other details is a bad row.
 """
 
-import csv
 import datetime as dt
-import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
 
 from apps.core import exchange_rates
+from apps.core.csv_import import ImportReport, RowError, parse_rows
 from apps.core.exceptions import ApplicationError
 from apps.core.models import User
 from apps.marketing_ops.budgets.models import Campaign, SpendEntry, SpendKind
@@ -32,38 +31,18 @@ from apps.marketing_ops.budgets.services.spend import (
 
 REQUIRED = ("external_ref", "campaign", "kind", "vendor", "date", "amount", "currency")
 OPTIONAL = ("description", "credit_note", "settles", "settles_amount")
-MAX_ROWS = 50_000
-MAX_ERRORS = 200
 _YES, _NO = {"yes", "y", "true", "1"}, {"", "no", "n", "false", "0"}
 
 
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    column: str
-    reason: str
-
-    def __str__(self):
-        return f"line {self.line}, {self.column or 'file'}: {self.reason}"
-
-
 @dataclass
-class ImportReport:
-    dry_run: bool
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
+class SpendImportReport(ImportReport):
+    """What a spend import found, and what it posted (or, in a dry run, would post)."""
+
     to_post: int = 0
     already_posted: int = 0
     posted: int = 0
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def summary(self) -> str:
-        if self.errors:
-            more = f" (the first {MAX_ERRORS} shown)" if len(self.errors) >= MAX_ERRORS else ""
-            return f"Nothing imported: {len(self.errors)} problem(s){more} in {self.rows} row(s)."
+    def done(self) -> str:
         verb = "Would post" if self.dry_run else "Posted"
         count = self.to_post if self.dry_run else self.posted
         return f"{verb} {count} of {self.rows} row(s); {self.already_posted} already posted before."
@@ -86,9 +65,9 @@ class _Row:
     new: bool = True  # False when the same posting is in the ledger already
 
 
-def spend_import(*, data: bytes, dry_run: bool, actor: User | None) -> ImportReport:
+def spend_import(*, data: bytes, dry_run: bool, actor: User | None) -> SpendImportReport:
     """Check every row of a spend CSV (UTF-8, a header row naming the columns); post them all or none."""
-    report = ImportReport(dry_run=dry_run)
+    report = SpendImportReport(dry_run=dry_run)
     rows = _parse(data, report)
     if rows is not None:
         _check_against_database(rows, report)
@@ -102,55 +81,19 @@ def spend_import(*, data: bytes, dry_run: bool, actor: User | None) -> ImportRep
     return report
 
 
-def _error(report: ImportReport, line: int, column: str, reason: str) -> None:
-    if len(report.errors) < MAX_ERRORS:
-        report.errors.append(RowError(line, column, reason))
+def _parse(data: bytes, report: SpendImportReport) -> list[_Row] | None:
+    return parse_rows(
+        data,
+        report,
+        required=REQUIRED,
+        noun="rows of spend",
+        parse_row=lambda values, line: _row(values, line, report),
+        key=lambda row: row.ref,
+        duplicate=lambda row, first: ("external_ref", f"'{row.ref}' is also on line {first}."),
+    )
 
 
-def _parse(data: bytes, report: ImportReport) -> list[_Row] | None:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        _error(report, line, "", f"not UTF-8 text (byte 0x{data[error.start]:02x}): save the file as CSV UTF-8.")
-        return None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows, header, seen_refs = [], None, {}
-    try:
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue  # blank lines, however many, are not rows
-            if header is None:
-                header = [cell.strip().lower() for cell in cells]
-                missing = [name for name in REQUIRED if name not in header]
-                for name in missing:
-                    _error(report, reader.line_num, name, "this column is missing from the header row.")
-                if missing:
-                    return None
-                continue
-            report.rows += 1
-            if report.rows > MAX_ROWS:
-                _error(report, reader.line_num, "", f"more than {MAX_ROWS} rows: split the file.")
-                return None
-            row = _row(dict(zip(header, cells, strict=False)), reader.line_num, report)
-            if row is None:
-                continue
-            if row.ref in seen_refs:
-                _error(report, row.line, "external_ref", f"'{row.ref}' is also on line {seen_refs[row.ref]}.")
-                continue
-            seen_refs[row.ref] = row.line
-            rows.append(row)
-    except csv.Error as error:
-        _error(report, reader.line_num, "", f"not a readable CSV row: {error}.")
-        return None
-    if header is None:
-        _error(report, 1, "", f"the file is empty: it needs a header row ({', '.join(REQUIRED)}) and rows.")
-    elif not report.rows:
-        _error(report, reader.line_num, "", "the file has a header row but no rows of spend.")
-    return rows
-
-
-def _row(values: dict, line: int, report: ImportReport) -> _Row | None:
+def _row(values: dict, line: int, report: SpendImportReport) -> _Row | None:
     """One row's cells parsed and checked on their own; each bad cell is reported, and the row is None."""
     errors_before = len(report.errors)
 
@@ -161,14 +104,14 @@ def _row(values: dict, line: int, report: ImportReport) -> _Row | None:
         try:
             return parse(cell(name))
         except ApplicationError as error:
-            _error(report, line, name, error.message)
+            report.error(line, name, error.message)
         except ValueError as error:
-            _error(report, line, name, str(error))
+            report.error(line, name, str(error))
         return None
 
     ref = cell("external_ref")
     if not ref or len(ref) > 100:
-        _error(report, line, "external_ref", "each row needs finance's reference (at most 100 characters).")
+        report.error(line, "external_ref", "each row needs finance's reference (at most 100 characters).")
     campaign_id = check("campaign", _campaign_id)
     kind = check("kind", _kind)
     vendor = check("vendor", spend_vendor)
@@ -179,9 +122,9 @@ def _row(values: dict, line: int, report: ImportReport) -> _Row | None:
     currency = check("currency", spend_currency)
     settles_amount = check("settles_amount", lambda value: as_money(value, field="settles_amount") if value else None)
     if is_credit_note and kind == SpendKind.COMMITTED:
-        _error(report, line, "credit_note", "a credit note is an actual (a negative invoice), not a commitment.")
+        report.error(line, "credit_note", "a credit note is an actual (a negative invoice), not a commitment.")
     if cell("settles") and (kind != SpendKind.ACTUAL or is_credit_note):
-        _error(report, line, "settles", "only an invoice settles a purchase order.")
+        report.error(line, "settles", "only an invoice settles a purchase order.")
     if len(report.errors) > errors_before:
         return None
     return _Row(
@@ -225,7 +168,7 @@ def _yes_no(value: str) -> bool:
     return value.lower() in _YES
 
 
-def _check_against_database(rows: list[_Row], report: ImportReport) -> None:
+def _check_against_database(rows: list[_Row], report: SpendImportReport) -> None:
     """What a row needs from the database: its campaign, a rate, a fresh reference, an order it may settle.
 
     Read in a fixed number of queries, whatever the number of rows.
@@ -245,7 +188,7 @@ def _check_against_database(rows: list[_Row], report: ImportReport) -> None:
     for row in rows:
         campaign = campaigns.get(row.campaign_id)
         if campaign is None:
-            _error(report, row.line, "campaign", f"there is no campaign {row.campaign_id}.")
+            report.error(row.line, "campaign", f"there is no campaign {row.campaign_id}.")
             continue
         if row.ref in posted:
             existing = posted[row.ref]
@@ -261,15 +204,15 @@ def _check_against_database(rows: list[_Row], report: ImportReport) -> None:
                 report.already_posted += 1
                 row.new = False
             else:
-                _error(report, row.line, "external_ref", f"'{row.ref}' is already posted with other details.")
+                report.error(row.line, "external_ref", f"'{row.ref}' is already posted with other details.")
             continue
         try:
             check_campaign_takes(campaign, kind=row.kind, is_credit_note=row.is_credit_note, spent_on=row.spent_on)
         except ApplicationError as error:
-            _error(report, row.line, error.field or "campaign", error.message)
+            report.error(row.line, error.field or "campaign", error.message)
             continue
         if rates.rate(row.currency, row.spent_on) is None:
-            _error(report, row.line, "currency", exchange_rates.missing_rate(row.currency, row.spent_on).message)
+            report.error(row.line, "currency", exchange_rates.missing_rate(row.currency, row.spent_on).message)
             continue
         if row.settles and not _settlement_fits(row, in_file, posted, settled, report):
             continue
@@ -278,7 +221,7 @@ def _check_against_database(rows: list[_Row], report: ImportReport) -> None:
             before = actual.get(campaign.pk, Decimal(0))
             refused = row.is_credit_note and credit_note_refused(campaign, credit=company_amount, invoiced=before)
             if refused:
-                _error(report, row.line, refused.field, refused.message)
+                report.error(row.line, refused.field, refused.message)
                 continue
             actual[campaign.pk] = before + company_amount
         report.to_post += 1
@@ -289,25 +232,25 @@ def _already_settled(orders: list[SpendEntry]) -> dict[int, Decimal]:
     return {row["settles_id"]: row["total"] for row in rows.order_by()}
 
 
-def _settlement_fits(row: _Row, in_file: dict, posted: dict, settled: dict, report: ImportReport) -> bool:
+def _settlement_fits(row: _Row, in_file: dict, posted: dict, settled: dict, report: SpendImportReport) -> bool:
     """The order exists (in the file or posted), is the same campaign's, and has enough left to settle."""
     order = in_file.get(row.settles) or posted.get(row.settles)
     if order is None or order.kind != SpendKind.COMMITTED:
-        _error(report, row.line, "settles", f"no purchase order '{row.settles}' in the file or posted.")
+        report.error(row.line, "settles", f"no purchase order '{row.settles}' in the file or posted.")
         return False
     if order.campaign_id != row.campaign_id:
-        _error(report, row.line, "settles", f"purchase order '{row.settles}' is another campaign's.")
+        report.error(row.line, "settles", f"purchase order '{row.settles}' is another campaign's.")
         return False
     key = ("file", row.settles) if row.settles in in_file else order.pk
     remaining = order.amount - settled.get(key, Decimal(0))
     amount = row.settles_amount
     if amount is None:
         if order.currency != row.currency:
-            _error(report, row.line, "settles_amount", f"say how much of the order (in {order.currency}) it settles.")
+            report.error(row.line, "settles_amount", f"say how much of the order (in {order.currency}) it settles.")
             return False
         amount = min(row.amount, remaining)
     if amount <= 0 or amount > remaining:
-        _error(report, row.line, "settles_amount", f"the order has {money(remaining)} {order.currency} left to settle.")
+        report.error(row.line, "settles_amount", f"the order has {money(remaining)} {order.currency} left to settle.")
         return False
     settled[key] = settled.get(key, Decimal(0)) + amount
     row.settles_amount = amount
@@ -320,7 +263,7 @@ class _RowFailed(Exception):
 
 
 @transaction.atomic
-def _post(rows: list[_Row], report: ImportReport, actor: User | None) -> None:
+def _post(rows: list[_Row], report: SpendImportReport, actor: User | None) -> None:
     """Post the new rows, orders before the invoices that settle them; any failure rolls all of them back."""
     orders = SpendEntry.objects.filter(external_ref__in=[row.settles for row in rows if row.settles])
     ids: dict[str, int] = dict(orders.values_list("external_ref", "pk"))

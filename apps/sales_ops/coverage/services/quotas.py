@@ -4,23 +4,20 @@ The import checks every row before it writes any, and writes all of them or none
 already changes nothing, so importing the same file twice leaves one set of quotas (and one history entry each).
 """
 
-import csv
-import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from apps.core.csv_import import ImportReport, parse_rows
 from apps.core.exceptions import ApplicationError
 from apps.core.models import User
 from apps.core.quarters import validate_quarter
 from apps.sales_ops.coverage.models import Quota, TeamQuota
 
 REQUIRED = ("rep", "quarter", "amount")
-MAX_ROWS = 50_000
-MAX_ERRORS = 200
 MAX_AMOUNT = Decimal("99999999999999.99")
 
 
@@ -86,36 +83,15 @@ def team_quota_clear(*, manager: User, quarter: str) -> None:
 # --- the CSV import ----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    column: str
-    reason: str
-
-    def __str__(self):
-        return f"line {self.line}, {self.column or 'file'}: {self.reason}"
-
-    def as_dict(self) -> dict:
-        return {"line": self.line, "column": self.column, "reason": self.reason}
-
-
 @dataclass
-class ImportReport:
-    dry_run: bool
-    rows: int = 0
-    errors: list[RowError] = field(default_factory=list)
+class QuotaImportReport(ImportReport):
+    """What a quota import found, and what it wrote (or, in a dry run, would write)."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def summary(self) -> str:
-        if self.errors:
-            more = f" (the first {MAX_ERRORS} shown)" if len(self.errors) >= MAX_ERRORS else ""
-            return f"Nothing imported: {len(self.errors)} problem(s){more} in {self.rows} row(s)."
+    def done(self) -> str:
         verb = "Would create" if self.dry_run else "Created"
         return f"{verb} {self.created}, updated {self.updated}, left {self.unchanged} unchanged of {self.rows} row(s)."
 
@@ -129,10 +105,10 @@ class _Row:
     rep_id: int | None = None
 
 
-def quota_import(*, data: bytes, dry_run: bool, actor: User | None) -> ImportReport:
+def quota_import(*, data: bytes, dry_run: bool, actor: User | None) -> QuotaImportReport:
     """Check every row of a quota CSV (UTF-8; columns rep — username or e-mail —, quarter, amount); write all or
     none."""
-    report = ImportReport(dry_run=dry_run)
+    report = QuotaImportReport(dry_run=dry_run)
     rows = _parse(data, report)
     if rows is not None:
         _check_against_database(rows, report)
@@ -141,56 +117,19 @@ def quota_import(*, data: bytes, dry_run: bool, actor: User | None) -> ImportRep
     return report
 
 
-def _error(report: ImportReport, line: int, column: str, reason: str) -> None:
-    if len(report.errors) < MAX_ERRORS:
-        report.errors.append(RowError(line, column, reason))
+def _parse(data: bytes, report: QuotaImportReport) -> list[_Row] | None:
+    return parse_rows(
+        data,
+        report,
+        required=REQUIRED,
+        noun="quotas",
+        parse_row=lambda values, line: _row(values, line, report),
+        key=lambda row: (row.rep.lower(), row.quarter),
+        duplicate=lambda row, first: ("rep", f"{row.rep} has a quota for {row.quarter} on line {first} too."),
+    )
 
 
-def _parse(data: bytes, report: ImportReport) -> list[_Row] | None:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        _error(report, line, "", f"not UTF-8 text (byte 0x{data[error.start]:02x}): save the file as CSV UTF-8.")
-        return None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows, header, seen = [], None, {}
-    try:
-        for cells in reader:
-            if not any(cell.strip() for cell in cells):
-                continue
-            if header is None:
-                header = [cell.strip().lower() for cell in cells]
-                missing = [name for name in REQUIRED if name not in header]
-                for name in missing:
-                    _error(report, reader.line_num, name, "this column is missing from the header row.")
-                if missing:
-                    return None
-                continue
-            report.rows += 1
-            if report.rows > MAX_ROWS:
-                _error(report, reader.line_num, "", f"more than {MAX_ROWS} rows: split the file.")
-                return None
-            row = _row(dict(zip(header, cells, strict=False)), reader.line_num, report)
-            if row is None:
-                continue
-            key = (row.rep.lower(), row.quarter)
-            if key in seen:
-                _error(report, row.line, "rep", f"{row.rep} has a quota for {row.quarter} on line {seen[key]} too.")
-                continue
-            seen[key] = row.line
-            rows.append(row)
-    except csv.Error as error:
-        _error(report, reader.line_num, "", f"not a readable CSV row: {error}.")
-        return None
-    if header is None:
-        _error(report, 1, "", f"the file is empty: it needs a header row ({', '.join(REQUIRED)}) and rows.")
-    elif not report.rows:
-        _error(report, reader.line_num, "", "the file has a header row but no quotas.")
-    return rows
-
-
-def _row(values: dict, line: int, report: ImportReport) -> _Row | None:
+def _row(values: dict, line: int, report: QuotaImportReport) -> _Row | None:
     before = len(report.errors)
 
     def cell(name: str) -> str:
@@ -198,19 +137,19 @@ def _row(values: dict, line: int, report: ImportReport) -> _Row | None:
 
     rep = cell("rep")
     if not rep:
-        _error(report, line, "rep", "each row names a rep by username or e-mail.")
+        report.error(line, "rep", "each row names a rep by username or e-mail.")
     parsed = {}
     for name, parse in (("quarter", quota_quarter), ("amount", quota_amount)):
         try:
             parsed[name] = parse(cell(name), field=name)
         except ApplicationError as error:
-            _error(report, line, name, error.message)
+            report.error(line, name, error.message)
     if len(report.errors) > before:
         return None
     return _Row(line, rep, parsed["quarter"], parsed["amount"])
 
 
-def _check_against_database(rows: list[_Row], report: ImportReport) -> None:
+def _check_against_database(rows: list[_Row], report: QuotaImportReport) -> None:
     """Each row's rep exists, once, and is active (one query whatever the number of rows)."""
     names = {row.rep.lower() for row in rows}
     matches: dict[str, set[int]] = {}
@@ -225,17 +164,17 @@ def _check_against_database(rows: list[_Row], report: ImportReport) -> None:
     for row in rows:
         found = matches.get(row.rep.lower(), set())
         if not found:
-            _error(report, row.line, "rep", f"there is no user '{row.rep}'.")
+            report.error(row.line, "rep", f"there is no user '{row.rep}'.")
         elif len(found) > 1:
-            _error(report, row.line, "rep", f"'{row.rep}' names more than one user: use the username.")
+            report.error(row.line, "rep", f"'{row.rep}' names more than one user: use the username.")
         elif not active[next(iter(found))]:
-            _error(report, row.line, "rep", f"'{row.rep}' is not an active user.")
+            report.error(row.line, "rep", f"'{row.rep}' is not an active user.")
         else:
             row.rep_id = next(iter(found))
 
 
 @transaction.atomic
-def _write(rows: list[_Row], report: ImportReport, actor: User | None, *, dry_run: bool) -> None:
+def _write(rows: list[_Row], report: QuotaImportReport, actor: User | None, *, dry_run: bool) -> None:
     """Create the new quotas and update the changed ones, under lock; counts what a real run would do."""
     reps, quarters = {row.rep_id for row in rows}, {row.quarter for row in rows}
     stored = {

@@ -1,12 +1,5 @@
-"""Content library pages: the library (search, filters, previews), an asset's page (download, share, versions,
-review, history, usage), a new asset, the review queue and the usage reports.
-
-Each view is a thin caller: it finds the asset through `selectors.asset_detail` (so an asset the user may not see
-is a 404), checks the shape of what was posted, calls a content service, selector or `serving`, and renders or
-redirects. The services decide every business outcome; their refusals become form errors (when they name a field
-of the form) or messages, in their own words. Which buttons a page offers is asked of the same rules
-(`apps.core.permissions`) and guards (`services.guards`) the services apply, so that a button is shown only to
-someone whose click the service would accept.
+"""An asset's page (versions, review, history, usage) and the moves made from it: share, upload, submit,
+decide, archive, reopen.
 """
 
 import datetime as dt
@@ -15,30 +8,17 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Max, Q
-from django.http import Http404
-from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import ActionForbidden, ApplicationError
 from apps.core.models import Contact, User
 from apps.core.models.customers import CLOSED_STAGES, ConsentStatus
-from apps.core.permissions import content_review_roles, is_content_curator
+from apps.core.permissions import content_review_roles
 from apps.core.selectors import opportunity_list
-from apps.marketing_ops.content import selectors, serving
-from apps.marketing_ops.content.filters import AssetFilter
-from apps.marketing_ops.content.forms import (
-    AssetCreateForm,
-    DecisionForm,
-    ReasonForm,
-    ReportPeriodForm,
-    ShareForm,
-    UploadForm,
-    filter_form_for_page,
-)
+from apps.marketing_ops.content import selectors
+from apps.marketing_ops.content.forms import DecisionForm, ReasonForm, ShareForm, UploadForm
 from apps.marketing_ops.content.models import (
     Asset,
     AssetStatus,
@@ -52,120 +32,7 @@ from apps.marketing_ops.content.models import (
 from apps.marketing_ops.content.services import assets as asset_services
 from apps.marketing_ops.content.services import reviews, usage, versions
 from apps.marketing_ops.content.services.guards import ASSET_MOVES, content_today, needed_review_roles
-
-ASSETS_PER_PAGE = 24
-QUEUE_PER_PAGE = 50
-NEVER_USED_SHOWN = 50
-# "Expires soon" on a card: the same horizon as the owner's first reminder.
-EXPIRING_DAYS = 14
-
-
-# --- shared helpers ------------------------------------------------------------------------------------------
-
-
-def _with_role(user: User) -> None:
-    """The library is for everyone who works in the portal: anyone with a role (admins hold every role)."""
-    if not (user.is_superuser or user.role_names):
-        raise PermissionDenied("The content library is for people with a role in the portal.")
-
-
-def _asset(request, asset_id: int) -> Asset:
-    """The asset as the user may see it (with every version for curators and its owner); anything else a 404."""
-    return selectors.asset_detail(user=request.user, asset_id=asset_id)
-
-
-def _version_number(request) -> int | None:
-    """`?version=N` (owners and curators ask for an older version); a malformed number finds nothing."""
-    value = request.GET.get("version", "")
-    if not value:
-        return None
-    if not value.isdigit() or len(value) > 9:
-        raise Http404("No such version.")
-    return int(value)
-
-
-def _refused(request, error: ApplicationError) -> None:
-    """A refusal the page cannot show next to a field: a 403 when that is what it means, else a message."""
-    if error.code == "not_found":
-        raise Http404(error.message)
-    if isinstance(error, ActionForbidden):
-        raise PermissionDenied(error.message)
-    messages.error(request, error.message)
-
-
-def _back(asset: Asset):
-    return redirect("marketing_ops:content_asset", asset_id=asset.pk)
-
-
-def _days_left(asset: Asset, today: dt.date) -> int | None:
-    return (asset.expires_on - today).days if asset.expires_on else None
-
-
-# --- the library -----------------------------------------------------------------------------------------------
-
-
-@login_required
-def content_library(request):
-    """Search and filter the assets the user may see (reps: live ones), best match first, with previews."""
-    _with_role(request.user)
-    filterset = AssetFilter(request.GET or None, queryset=Asset.objects.none(), request=request)
-    form = filter_form_for_page(filterset.form)
-    if form.is_bound:
-        form.is_valid()  # its errors are shown beside the filters; library_list ignores what is invalid
-    q = request.GET.get("q", "").strip()
-    facets = request.GET.copy()
-    for name in ("q", "page"):
-        facets.pop(name, None)
-    assets = selectors.library_list(user=request.user, q=q, filters=facets)
-    page = Paginator(assets, ASSETS_PER_PAGE).get_page(request.GET.get("page"))
-    today = content_today()
-    for asset in page.object_list:
-        asset.days_left = _days_left(asset, today)
-        asset.expiring_soon = asset.days_left is not None and 0 < asset.days_left <= EXPIRING_DAYS
-        asset.is_live_now = asset.is_live(today)
-    keep = request.GET.copy()
-    keep.pop("page", None)
-    chosen = sum(1 for name in facets if name in form.fields and any(facets.getlist(name)))
-    return render(
-        request,
-        "marketing_ops/content/library.html",
-        {
-            "page": page,
-            "form": form,
-            "q": q,
-            "query": keep.urlencode() + "&" if keep else "",
-            "filters_chosen": chosen,
-            "today": today,
-            "curator": is_content_curator(request.user),
-        },
-    )
-
-
-@login_required
-def content_thumbnail(request, asset_id: int):
-    """A card's picture: the preview of the version shown, not counted as a view (nobody chose to open it)."""
-    return serving.preview_response(user=request.user, asset_id=asset_id, number=_version_number(request), record=False)
-
-
-@login_required
-def content_preview(request, asset_id: int):
-    """The preview image, opened by the user: a view of the version."""
-    return serving.preview_response(user=request.user, asset_id=asset_id, number=_version_number(request))
-
-
-@login_required
-def content_download(request, asset_id: int):
-    """The file of the current version (`?version=N`: an older one, for owners and curators); `?inline=1` opens a
-    PDF or an image in the browser. Recorded as a download (inline: a view)."""
-    return serving.download_response(
-        user=request.user,
-        asset_id=asset_id,
-        number=_version_number(request),
-        inline=request.GET.get("inline") == "1",
-    )
-
-
-# --- the asset's page ----------------------------------------------------------------------------------------
+from apps.marketing_ops.content.views.common import _asset, _back, _days_left, _refused
 
 
 @dataclass(frozen=True)
@@ -467,76 +334,3 @@ def _decided_message(version: AssetVersion, approved: bool) -> str:
     waiting = version.reviews.filter(decision=VersionReview.Decision.APPROVED).values_list("role", flat=True)
     missing = [r.replace("_", " ") for r in needed_review_roles(version.asset) if r not in set(waiting)]
     return f"Approved version {version.number}; it waits for {' and '.join(missing) or 'the other reviewers'}."
-
-
-# --- a new asset ---------------------------------------------------------------------------------------------
-
-
-@login_required
-def content_create(request):
-    """A new draft asset with its first file, for marketing ops; a refused file leaves no asset behind."""
-    if not request.user.has_perm("marketing_ops.may_manage_content"):
-        raise PermissionDenied("Marketing ops add assets to the library.")
-    if request.method == "POST":
-        form = AssetCreateForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                with transaction.atomic():
-                    asset = asset_services.asset_create(actor=request.user, **form.service_data())
-                    versions.version_upload(
-                        asset_id=asset.pk,
-                        actor=request.user,
-                        upload=form.cleaned_data["file"],
-                        note=form.cleaned_data["note"],
-                    )
-            except ActionForbidden as error:
-                raise PermissionDenied(error.message) from None
-            except ApplicationError as error:
-                form.add_service_error(error)
-            else:
-                messages.success(
-                    request, f"Created “{asset.title}” as a draft with version 1. Submit it for review when ready."
-                )
-                return _back(asset)
-        status = 400
-    else:
-        form = AssetCreateForm(initial={"review_by": content_today() + dt.timedelta(days=365)})
-        status = 200
-    return render(request, "marketing_ops/content/create.html", {"form": form}, status=status)
-
-
-# --- the review queue and the reports --------------------------------------------------------------------------
-
-
-@login_required
-def content_review_queue(request):
-    """Versions waiting for the user's decision (marketing ops, legal), oldest upload first."""
-    if not request.user.has_perm("marketing_ops.may_review_content"):
-        raise PermissionDenied("The review queue is for marketing ops and legal.")
-    page = Paginator(selectors.review_queue(user=request.user), QUEUE_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "marketing_ops/content/review_queue.html", {"page": page})
-
-
-@login_required
-def content_reports(request):
-    """Most used, never used, use by team, and win rates with and without each asset, with their counts."""
-    if not request.user.has_perm("marketing_ops.may_view_content_reports"):
-        raise PermissionDenied("The content reports are for ops and managers.")
-    form = ReportPeriodForm(request.GET or None)
-    period = form.cleaned_data["period"] if form.is_bound and form.is_valid() else "90"
-    since = None if period == "all" else timezone.now() - dt.timedelta(days=int(period))
-    never_used = selectors.content_never_used(since=since)
-    return render(
-        request,
-        "marketing_ops/content/reports.html",
-        {
-            "form": form if form.is_bound else ReportPeriodForm(initial={"period": period}),
-            "period_label": dict(form.fields["period"].choices)[period],
-            "most_used": list(selectors.content_most_used(since=since)),
-            "never_used": list(never_used[:NEVER_USED_SHOWN]),
-            "never_used_count": never_used.count(),
-            "by_team": selectors.content_usage_by_team(since=since),
-            "win_rates": selectors.content_win_rates(closed_from=since.date() if since else None),
-            "since": since,
-        },
-    )
