@@ -81,6 +81,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The nav's counts (the Approvals badge), each ops app adding its own through its AppConfig.
+                "apps.core.context_processors.nav_counts",
             ],
         },
     },

@@ -26,6 +26,14 @@ class SalesOpsConfig(AppConfig):
 
         return opportunity_panels(user, opportunity)
 
+    def nav_counts(self, user) -> dict:
+        """The nav's Approvals badge: how many deal requests wait for `user`, one query when a page draws it."""
+        from django.utils.functional import SimpleLazyObject
+
+        from apps.sales_ops.deal_desk.selectors import deal_inbox
+
+        return {"approvals_waiting": SimpleLazyObject(lambda: deal_inbox(user=user).count())}
+
     def seed_demo(self) -> str:
         """Called by `manage.py seed_demo`: SLA policies and clocks; the deal desk matrix, approvers and requests;
         the territory tree with routing rules and members; quotas and a spread of pipeline coverage."""

@@ -28,8 +28,7 @@ def _open_opportunities(user: User):
 
 
 def _render(request, template: str, context: dict, *, status: int = 200):
-    """Render a deal desk page; the nav's Approvals link shows how many requests wait for this user."""
-    context["approvals_waiting"] = selectors.deal_inbox(user=request.user).count()
+    """Render a deal desk page (the nav's Approvals count comes from the `nav_counts` context processor)."""
     return render(request, template, context, status=status)
 
 
