@@ -179,7 +179,7 @@ def _convert_initial(lead: Lead) -> dict:
 @login_required
 def lead_list(request):
     """Leads the viewer may see, filtered by the API's FilterSet (`?stage=sql`, `?owner=…`), newest move first."""
-    filterset = LeadFilter(request.GET or None, queryset=selectors.lead_list(user=request.user))
+    filterset = LeadFilter(request.GET, queryset=selectors.lead_list(user=request.user))
     leads = filterset.qs.order_by("-stage_changed_at", "-pk") if filterset.is_valid() else Lead.objects.none()
     page = Paginator(leads, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return _render(
@@ -193,7 +193,7 @@ def lead_list(request):
 @login_required
 def opportunity_list(request):
     """Opportunities the viewer may see, filtered by the API's FilterSet (`?stage=proposal`), closing soonest first."""
-    filterset = OpportunityFilter(request.GET or None, queryset=selectors.opportunity_list(user=request.user))
+    filterset = OpportunityFilter(request.GET, queryset=selectors.opportunity_list(user=request.user))
     rows = filterset.qs.order_by("close_date", "pk") if filterset.is_valid() else Opportunity.objects.none()
     page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     page.object_list = records.with_company_amounts(list(page.object_list), today=timezone.localdate())

@@ -90,6 +90,13 @@ def test_the_lead_list_shows_only_what_the_viewer_sees(client, rep, other_rep):
     assert f"/sales/leads/{mine.pk}/" in page and f"/sales/leads/{theirs.pk}/" not in page
 
 
+@pytest.mark.parametrize("path", ["/leads/", "/opportunities/"])
+def test_a_list_without_filters_shows_everything_the_viewer_sees(client, rep, path):
+    LeadFactory(owner=rep, stage=LeadStage.SQL)
+    client.force_login(rep)
+    assert client.get(path).status_code == 200
+
+
 def test_an_unknown_filter_value_is_a_400_naming_it(client, rep):
     client.force_login(rep)
     response = client.get("/leads/?stage=nonsense")
