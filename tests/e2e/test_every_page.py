@@ -131,7 +131,8 @@ def is_page(route: Route, admin: User) -> bool:
         return False
     if not urls:
         pytest.fail(f"{route.route}: the demo seed makes no record for its path ids; make one, or map them")
-    html = response.get("Content-Type", "").startswith("text/html")
+    # An image route (a preview) answers its 404 page for a record without one: only a 200 in HTML is a page.
+    html = response.status_code == 200 and response.get("Content-Type", "").startswith("text/html")
     return html and b"<html" in response.content[:2000]
 
 
