@@ -101,3 +101,21 @@ def page(request, browser, live_server):
         name = re.sub(r"[^\w.-]+", "_", request.node.name)
         page.screenshot(path=SCREENSHOT_DIR / f"failed-{name}.png", full_page=True)
     context.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_one_request_at_a_time():
+    """The live server answers one request at a time. Its threads share the test database's one connection (an
+    in-memory SQLite database cannot be opened twice), so a page that loads a dozen images at once would have them
+    race on that connection and answer 400s and 500s no real server gives."""
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+
+    class OneAtATime(WSGIServer):
+        # The server thread itself holds the shared connection (LiveServerThread.run installs the override).
+        def __init__(self, *args, connections_override=None, **kwargs):
+            super().__init__(*args, **kwargs)
+
+    threaded, LiveServerThread.server_class = LiveServerThread.server_class, OneAtATime
+    yield
+    LiveServerThread.server_class = threaded
