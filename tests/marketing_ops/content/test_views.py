@@ -189,8 +189,9 @@ def test_the_library_query_count_is_pinned(client, rep, owner, live, frozen, dja
     signed_in(client, rep)
     client.get(LIBRARY)  # the session is read and the user loaded on every request
     # the session read, and saved in a savepoint (3), the user, their role names, model permissions (the user's and
-    # their groups', for the page's buttons), the filter's tags, the count, the assets, their tags
-    with django_assert_num_queries(12):
+    # their groups', for the page's buttons), the filter's tags, the count, the assets, their tags, the nav's
+    # Approvals count
+    with django_assert_num_queries(13):
         client.get(LIBRARY)
 
 
