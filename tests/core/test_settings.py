@@ -87,7 +87,12 @@ def _settings_under(env_changes: dict) -> dict:
 
 def test_postgres_connections_come_from_a_pool_sized_by_the_environment():
     configured = _settings_under(
-        {"DATABASE_URL": "postgres://smops@db.invalid:5432/smops", "DB_POOL": None, "DB_POOL_MIN": "2", "DB_POOL_MAX": "7"}
+        {
+            "DATABASE_URL": "postgres://smops@db.invalid:5432/smops",
+            "DB_POOL": None,
+            "DB_POOL_MIN": "2",
+            "DB_POOL_MAX": "7",
+        }
     )["db"]
     assert configured["OPTIONS"]["pool"]["min_size"] == 2
     assert configured["OPTIONS"]["pool"]["max_size"] == 7
