@@ -2,13 +2,12 @@
 
 import datetime as dt
 
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 
-from apps.core.exceptions import ActionForbidden, ApplicationError
 from apps.core.models import User
+from apps.core.pages import page_refusal
 from apps.marketing_ops.content import selectors
 from apps.marketing_ops.content.models import Asset
 
@@ -34,13 +33,7 @@ def _version_number(request) -> int | None:
     return int(value)
 
 
-def _refused(request, error: ApplicationError) -> None:
-    """A refusal the page cannot show next to a field: a 403 when that is what it means, else a message."""
-    if error.code == "not_found":
-        raise Http404(error.message)
-    if isinstance(error, ActionForbidden):
-        raise PermissionDenied(error.message)
-    messages.error(request, error.message)
+_refused = page_refusal  # one rule for every page (apps/core/pages.py)
 
 
 def _back(asset: Asset):

@@ -1,14 +1,11 @@
 """What the deal desk pages share: fetching a request the user may see, rendering, refusals, messages."""
 
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from apps.core.exceptions import ActionForbidden, ApplicationError
 from apps.core.models import User
 from apps.core.models.customers import CLOSED_STAGES
+from apps.core.pages import page_refusal
 from apps.core.permissions import may_view_every_deal, scope_of
 from apps.core.selectors import opportunity_list
 from apps.sales_ops.deal_desk import selectors
@@ -32,13 +29,7 @@ def _render(request, template: str, context: dict, *, status: int = 200):
     return render(request, template, context, status=status)
 
 
-def _refused(request, error: ApplicationError) -> None:
-    """A refusal the page cannot show next to a field: a 404 or 403 when that is what it means, else a message."""
-    if error.code == "not_found":
-        raise Http404(error.message)
-    if isinstance(error, ActionForbidden):
-        raise PermissionDenied(error.message)
-    messages.error(request, error.message)
+_refused = page_refusal  # one rule for every page (apps/core/pages.py)
 
 
 def _back_to(request, deal: DealRequest):
