@@ -194,6 +194,8 @@ ROUTES = {
     "GET account_detail": ("account", "read any"),
     "GET contact_detail": ("contact", "read any"),
     "GET lead_list": (None, "everyone"),
+    "GET account_list": (None, "everyone"),
+    "GET contact_list": (None, "everyone"),
     "GET lead_convert": ("lead", "work owned"),
     "POST lead_convert": ("lead", "work owned"),
     "GET opportunity_list": (None, "everyone"),

@@ -1,6 +1,5 @@
 """The ops workbench for core: every model, searchable, filterable, exportable, with its history."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -13,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from apps.core.admin_utils import ExactSearchMixin, ReadOnlyAdmin, ReadOnlyInline, WorkbenchAdmin, lower_equals
 from apps.core.exceptions import ApplicationError
+from apps.core.forms import HandOffForm, ReasonForm, ReassignForm
 from apps.core.models import (
     Account,
     BusinessCalendar,
@@ -25,7 +25,6 @@ from apps.core.models import (
     LeadTransition,
     NotificationPreference,
     Opportunity,
-    Role,
     StageForecastCategory,
     Territory,
     User,
@@ -370,36 +369,6 @@ class LeadAdmin(ExactSearchMixin, WorkbenchAdmin):
             f", {refused} refused and left as they were." if refused else "."
         )
         self.message_user(request, summary, messages.INFO)
-
-
-def _active_sellers():
-    return (
-        User.objects.filter(is_active=True, groups__name__in=[Role.REP, Role.MANAGER])
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
-
-
-class HandOffForm(forms.Form):
-    owner = forms.ModelChoiceField(
-        queryset=_active_sellers(),
-        required=False,
-        empty_label="By routing (or the owner the lead has)",
-        help_text="Leave on routing to let the territory rules choose each lead's owner.",
-    )
-
-
-class ReassignForm(forms.Form):
-    owner = forms.ModelChoiceField(queryset=_active_sellers(), empty_label="Choose the new owner")
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        max_length=500,
-        widget=forms.TextInput(attrs={"size": 60}),
-        help_text="Kept with each lead's history; marketing reads it.",
-        error_messages={"required": "Say why: the reason is kept with each lead."},
-    )
 
 
 @admin.register(LeadTransition)

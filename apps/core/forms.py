@@ -4,6 +4,7 @@ from django import forms
 
 from apps.core.amounts import AmountFormField
 from apps.core.currencies import validate_currency
+from apps.core.models import Role, User
 from apps.core.models.customers import OpportunityStage
 from apps.core.services.records import too_long_message
 
@@ -64,3 +65,38 @@ class NotificationPreferencesForm(forms.Form):
             self.fields[kind.value] = forms.ChoiceField(
                 label=kind.label, choices=Delivery.choices, widget=forms.RadioSelect
             )
+
+
+# --- the bulk lead moves (admin actions and the lead list) ----------------------------------------------------
+
+
+def active_sellers():
+    return (
+        User.objects.filter(is_active=True, groups__name__in=[Role.REP, Role.MANAGER])
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+class HandOffForm(forms.Form):
+    """Hand-off to sales: a named owner, or routing."""
+
+    owner = forms.ModelChoiceField(
+        queryset=active_sellers(),
+        required=False,
+        empty_label="By routing (or the owner the lead has)",
+        help_text="Leave on routing to let the territory rules choose each lead's owner.",
+    )
+
+
+class ReassignForm(forms.Form):
+    owner = forms.ModelChoiceField(queryset=active_sellers(), empty_label="Choose the new owner")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.TextInput(attrs={"size": 60}),
+        help_text="Kept with each lead's history; marketing reads it.",
+        error_messages={"required": "Say why: the reason is kept with each lead."},
+    )

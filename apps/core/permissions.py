@@ -120,6 +120,11 @@ may_work_leads = is_sales_ops | is_rep | is_manager
 # Marketing ops may still recycle or disqualify a lead that has not reached sales.
 may_change_lead = may_accept_lead | (is_marketing_ops & in_marketing_stage)
 may_reassign_lead = is_sales_ops | manages_owner
+# Which bulk moves the lead list offers at all (each row is then asked its own rule above by the service):
+# qualify and hand off are `may_hand_off_lead`; reassigning is sales ops' and managers' (for their team's leads);
+# recycling is for whoever works leads, and marketing ops for the leads still in marketing's stages.
+may_bulk_reassign_leads = is_sales_ops | is_manager
+may_bulk_recycle_leads = may_work_leads | is_marketing_ops
 
 # --- opportunities ---------------------------------------------------------------------------------------------
 
@@ -233,6 +238,8 @@ PERMISSIONS = {
     "core.may_work_leads": may_work_leads,
     "core.may_change_lead": may_change_lead,
     "core.may_reassign_lead": may_reassign_lead,
+    "core.may_bulk_reassign_leads": may_bulk_reassign_leads,
+    "core.may_bulk_recycle_leads": may_bulk_recycle_leads,
     "core.may_view_opportunity": may_view_opportunity,
     "core.may_write_opportunities": may_write_opportunities,
     "core.may_change_customers": may_change_customers,

@@ -4,14 +4,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from apps.core import views
+from apps.core.list_views import list_view
+from apps.core.record_lists import ACCOUNTS, CONTACTS, LEADS, OPPORTUNITIES
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("accounts/", list_view(ACCOUNTS), name="account_list"),
     path("accounts/<int:account_id>/", views.account_detail, name="account_detail"),
+    path("contacts/", list_view(CONTACTS), name="contact_list"),
     path("contacts/<int:contact_id>/", views.contact_detail, name="contact_detail"),
-    path("leads/", views.lead_list, name="lead_list"),
+    path("leads/", list_view(LEADS), name="lead_list"),
     path("leads/<int:lead_id>/convert/", views.lead_convert, name="lead_convert"),
-    path("opportunities/", views.opportunity_list, name="opportunity_list"),
+    path("opportunities/", list_view(OPPORTUNITIES), name="opportunity_list"),
     path("opportunities/<int:opportunity_id>/", views.opportunity_detail, name="opportunity_detail"),
     path("opportunities/<int:opportunity_id>/stage/", views.opportunity_stage, name="opportunity_stage"),
     path("notifications/", views.notification_settings, name="notification_settings"),

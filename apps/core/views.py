@@ -1,5 +1,5 @@
-"""Portal pages of core: the home page, the record pages (account, contact, opportunity), converting a lead, and
-the lead and opportunity lists the home page links to."""
+"""Portal pages of core: the home page, the record pages (account, contact, opportunity), converting a lead and
+notification choices. The lists are `apps/core/record_lists.py`, served by `apps/core/list_views.py`."""
 
 import datetime as dt
 
@@ -7,13 +7,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from apps.core import selectors
 from apps.core import selectors_records as records
-from apps.core.api.filters import LeadFilter, OpportunityFilter
 from apps.core.exceptions import ActionForbidden, ApplicationError
 from apps.core.forms import LeadConvertForm, NotificationPreferencesForm, OpportunityStageForm
 from apps.core.models import Lead, LeadStage, Opportunity
@@ -24,7 +22,6 @@ from apps.core.services import notifications
 from apps.core.services import opportunities as opportunity_services
 from apps.core.timezones import user_time_zone
 
-ROWS_PER_PAGE = 50
 # A converted lead's opportunity closes this far ahead unless the rep says otherwise.
 CONVERT_CLOSE_IN = dt.timedelta(days=90)
 
@@ -171,51 +168,6 @@ def _convert_initial(lead: Lead) -> dict:
         "currency": lead.account.revenue_currency or settings.COMPANY_CURRENCY,
         "close_date": timezone.localdate() + CONVERT_CLOSE_IN,
     }
-
-
-# --- the lists the home page links to -------------------------------------------------------------------------------
-
-
-@login_required
-def lead_list(request):
-    """Leads the viewer may see, filtered by the API's FilterSet (`?stage=sql`, `?owner=…`), newest move first."""
-    filterset = LeadFilter(request.GET, queryset=selectors.lead_list(user=request.user))
-    leads = filterset.qs.order_by("-stage_changed_at", "-pk") if filterset.is_valid() else Lead.objects.none()
-    page = Paginator(leads, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    return _render(
-        request,
-        "core/lead_list.html",
-        {"filterset": filterset, "page": page, "query": _query_without_page(request)},
-        status=200 if filterset.is_valid() else 400,
-    )
-
-
-@login_required
-def opportunity_list(request):
-    """Opportunities the viewer may see, filtered by the API's FilterSet (`?stage=proposal`), closing soonest first."""
-    filterset = OpportunityFilter(request.GET, queryset=selectors.opportunity_list(user=request.user))
-    rows = filterset.qs.order_by("close_date", "pk") if filterset.is_valid() else Opportunity.objects.none()
-    page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
-    page.object_list = records.with_company_amounts(list(page.object_list), today=timezone.localdate())
-    return _render(
-        request,
-        "core/opportunity_list.html",
-        {
-            "filterset": filterset,
-            "page": page,
-            "query": _query_without_page(request),
-            "company_currency": settings.COMPANY_CURRENCY,
-        },
-        status=200 if filterset.is_valid() else 400,
-    )
-
-
-def _query_without_page(request) -> str:
-    """The list's filters as a query string ending in '&', for the pager's links."""
-    query = request.GET.copy()
-    query.pop("page", None)
-    encoded = query.urlencode()
-    return f"{encoded}&" if encoded else ""
 
 
 # --- notification choices ------------------------------------------------------------------------------------

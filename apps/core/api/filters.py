@@ -46,7 +46,9 @@ class AccountFilter(filters.FilterSet):
 
 
 class ContactFilter(filters.FilterSet):
+    q = filters.CharFilter(method="filter_q", label="Search", max_length=100)
     account = IdFilter(field_name="account_id")
+    segment = filters.MultipleChoiceFilter(field_name="account__segment", choices=Segment.choices, label="Segment")
     email = filters.CharFilter(lookup_expr="iexact")
     can_be_emailed = filters.BooleanFilter(method="filter_can_be_emailed")
 
@@ -56,6 +58,10 @@ class ContactFilter(filters.FilterSet):
 
     def filter_can_be_emailed(self, queryset, name, value):
         return queryset.filter(Contact.EMAILABLE) if value else queryset.exclude(Contact.EMAILABLE)
+
+    def filter_q(self, queryset, name, value):
+        """The contact's name or e-mail, or their account's name, containing every word of `value`."""
+        return _every_word(queryset, value, "first_name", "last_name", "email", "account__name")
 
 
 class LeadFilter(filters.FilterSet):
@@ -68,6 +74,7 @@ class LeadFilter(filters.FilterSet):
     account = IdFilter(field_name="account_id")
     contact = IdFilter(field_name="contact_id")
     segment = filters.MultipleChoiceFilter(field_name="account__segment", choices=Segment.choices, label="Segment")
+    territory = IdFilter(field_name="account__territory_id", label="Territory")
     country = filters.CharFilter(field_name="account__country", lookup_expr="iexact", max_length=2, label="Country")
     score_min = filters.NumberFilter(field_name="score", lookup_expr="gte")
     score_max = filters.NumberFilter(field_name="score", lookup_expr="lte")
@@ -80,20 +87,18 @@ class LeadFilter(filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         """The account's name, or the contact's name or e-mail, containing every word of `value`."""
-        for word in value.split():
-            queryset = queryset.filter(
-                Q(account__name__icontains=word)
-                | Q(contact__first_name__icontains=word)
-                | Q(contact__last_name__icontains=word)
-                | Q(contact__email__icontains=word)
-            )
-        return queryset
+        return _every_word(
+            queryset, value, "account__name", "contact__first_name", "contact__last_name", "contact__email"
+        )
 
 
 class OpportunityFilter(filters.FilterSet):
+    q = filters.CharFilter(method="filter_q", label="Search", max_length=100)
     stage = filters.MultipleChoiceFilter(choices=OpportunityStage.choices)
     owner = IdFilter(field_name="owner_id")
     account = IdFilter(field_name="account_id")
+    segment = filters.MultipleChoiceFilter(field_name="account__segment", choices=Segment.choices, label="Segment")
+    territory = IdFilter(field_name="account__territory_id", label="Territory")
     amount_min = filters.NumberFilter(field_name="amount", lookup_expr="gte")
     amount_max = filters.NumberFilter(field_name="amount", lookup_expr="lte")
     close_after = filters.DateFilter(field_name="close_date", lookup_expr="gte")
@@ -102,3 +107,17 @@ class OpportunityFilter(filters.FilterSet):
     class Meta:
         model = Opportunity
         fields = ["stage", "owner", "account", "currency"]
+
+    def filter_q(self, queryset, name, value):
+        """The opportunity's or its account's name containing every word of `value`."""
+        return _every_word(queryset, value, "name", "account__name")
+
+
+def _every_word(queryset, value: str, *fields: str):
+    """Rows where every word of `value` is contained in one of `fields` (case-insensitive)."""
+    for word in value.split():
+        match = Q()
+        for name in fields:
+            match |= Q(**{f"{name}__icontains": word})
+        queryset = queryset.filter(match)
+    return queryset

@@ -2,6 +2,7 @@
 
 from .customers import Account, Contact, Lead, LeadStage, LeadTransition, Opportunity, OpportunityStage
 from .health import WorkerHeartbeat
+from .lists import SavedFilter
 from .money import ExchangeRate
 from .notifications import Delivery, DigestEntry, NotificationKind, NotificationPreference
 from .organisation import BusinessCalendar, Holiday, Role, Territory, User, WorkingHours
@@ -26,6 +27,7 @@ __all__ = [
     "Opportunity",
     "OpportunityStage",
     "Role",
+    "SavedFilter",
     "StageForecastCategory",
     "Territory",
     "User",
