@@ -2,6 +2,7 @@
 rows (only the results part to an htmx request), `?export=csv` streams them all; POST runs a bulk move or saves or
 removes a saved filter, then redirects back to the same list (post/redirect/get)."""
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -37,6 +38,7 @@ def list_view(record_list: RecordList):
 def _filterset(request, record_list: RecordList):
     filterset = record_list.filterset_class(request.GET, queryset=record_list.queryset(request.user))
     widgets = record_list.page_widgets(request.user) if record_list.page_widgets else {}
+    widgets.setdefault("q", forms.TextInput(attrs={"type": "search", "placeholder": "Words to look for"}))
     for name, widget in widgets.items():
         if name in filterset.form.fields:
             filterset.form.fields[name].widget = widget
@@ -78,7 +80,13 @@ def _show(request, record_list: RecordList, *, action_forms=None, status: int = 
     forms = {key: action.form(prefix=key) for key, action in offered.items() if action.form is not None}
     forms.update(action_forms or {})
     tz = user_time_zone(user)
+    fields = {field.name: field for field in filterset.form}
+    others = [fields[name] for name in fields if name not in record_list.primary_filters + record_list.id_filters]
     context = {
+        "primary_fields": [fields[name] for name in record_list.primary_filters if name in fields],
+        "more_fields": others,
+        "more_open": any(request.GET.get(field.name) for field in others),
+        "id_fields": [fields[name] for name in record_list.id_filters if request.GET.get(name)],
         "list": record_list,
         "filterset": filterset,
         "sort_key": sort_key,

@@ -63,6 +63,10 @@ class RecordList:
     rows_template: str
     csv_fields: tuple[tuple[str, str], ...]
     empty: str
+    # The filters the page shows first; the FilterSet's others fold under "More filters", except `id_filters`
+    # (an account's or a contact's id, reached by links), which the page keeps without showing.
+    primary_filters: tuple[str, ...] = ("q",)
+    id_filters: tuple[str, ...] = ()
     bulk_actions: dict[str, BulkAction] = field(default_factory=dict)
     # Widgets for the page's form only (the API reads the same filters from the query string): e.g. an owner
     # chosen by name rather than typed as an id. Called with the viewer.

@@ -82,6 +82,8 @@ LEADS = RecordList(
         "account": Sort("Account A–Z", ("account__name",)),
     },
     default_sort="moved",
+    primary_filters=("q", "stage", "owner", "segment", "territory"),
+    id_filters=("account", "contact"),
     columns=("Lead", "Account", "Stage", "Owner", "Score", "Since"),
     rows_template="core/lists/_lead_rows.html",
     csv_fields=(
@@ -138,6 +140,8 @@ OPPORTUNITIES = RecordList(
         "name": Sort("Name A–Z", ("name",)),
     },
     default_sort="closing",
+    primary_filters=("q", "stage", "owner", "segment", "territory"),
+    id_filters=("account",),
     columns=("Opportunity", "Account", "Stage", "Owner", "Amount", "Closes"),
     rows_template="core/lists/_opportunity_rows.html",
     csv_fields=(
@@ -180,6 +184,7 @@ ACCOUNTS = RecordList(
         "domain": Sort("Domain A–Z", ("domain",)),
     },
     default_sort="name",
+    primary_filters=("q", "segment", "owner", "territory"),
     columns=("Account", "Domain", "Segment", "Country", "Owner", "Territory"),
     rows_template="core/lists/_account_rows.html",
     csv_fields=(
@@ -212,6 +217,8 @@ CONTACTS = RecordList(
         "created": Sort("Newest first", ("-created_at",)),
     },
     default_sort="name",
+    primary_filters=("q", "can_be_emailed", "segment"),
+    id_filters=("account",),
     columns=("Contact", "E-mail", "Account", "Consent", "May e-mail"),
     rows_template="core/lists/_contact_rows.html",
     csv_fields=(
@@ -226,6 +233,11 @@ CONTACTS = RecordList(
         ("email_opt_out", "email_opt_out"),
         ("created_at", "created_at"),
     ),
+    page_widgets=lambda user: {
+        "can_be_emailed": forms.Select(
+            choices=[("", "Anyone"), ("true", "May be e-mailed"), ("false", "May not be e-mailed")]
+        )
+    },
     empty="No contact matches these filters. Contacts come with their leads (web forms, imports, the API) or are "
     "added by ops in the admin.",
 )

@@ -76,10 +76,10 @@ class LeadFilter(filters.FilterSet):
     segment = filters.MultipleChoiceFilter(field_name="account__segment", choices=Segment.choices, label="Segment")
     territory = IdFilter(field_name="account__territory_id", label="Territory")
     country = filters.CharFilter(field_name="account__country", lookup_expr="iexact", max_length=2, label="Country")
-    score_min = filters.NumberFilter(field_name="score", lookup_expr="gte")
-    score_max = filters.NumberFilter(field_name="score", lookup_expr="lte")
-    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    score_min = filters.NumberFilter(field_name="score", lookup_expr="gte", label="Score from")
+    score_max = filters.NumberFilter(field_name="score", lookup_expr="lte", label="Score up to")
+    created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="Created from")
+    created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label="Created before")
 
     class Meta:
         model = Lead
@@ -99,10 +99,10 @@ class OpportunityFilter(filters.FilterSet):
     account = IdFilter(field_name="account_id")
     segment = filters.MultipleChoiceFilter(field_name="account__segment", choices=Segment.choices, label="Segment")
     territory = IdFilter(field_name="account__territory_id", label="Territory")
-    amount_min = filters.NumberFilter(field_name="amount", lookup_expr="gte")
-    amount_max = filters.NumberFilter(field_name="amount", lookup_expr="lte")
-    close_after = filters.DateFilter(field_name="close_date", lookup_expr="gte")
-    close_before = filters.DateFilter(field_name="close_date", lookup_expr="lte")
+    amount_min = filters.NumberFilter(field_name="amount", lookup_expr="gte", label="Amount from")
+    amount_max = filters.NumberFilter(field_name="amount", lookup_expr="lte", label="Amount up to")
+    close_after = filters.DateFilter(field_name="close_date", lookup_expr="gte", label="Closes from")
+    close_before = filters.DateFilter(field_name="close_date", lookup_expr="lte", label="Closes by")
 
     class Meta:
         model = Opportunity
