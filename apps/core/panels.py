@@ -1,8 +1,9 @@
 """Panels that apps add to core's pages without core importing them.
 
-An app's AppConfig may define a hook (`home_panels(user)`, `opportunity_panels(user, opportunity)`, …) returning
-a list of (template, context) pairs; the page includes each template with `panel=context`. Sales ops add the deal
-desk requests of an opportunity this way, marketing ops (later) the content shared on it.
+An app's AppConfig may define a hook (`home_panels(user)`, `opportunity_panels(user, opportunity)`,
+`contact_panels(user, contact)`) returning a list of (template, context) pairs; the page includes each template
+with `panel=context`. Sales ops add the deal desk requests of an opportunity this way, marketing ops the campaigns
+a contact responded to.
 """
 
 from django.apps import apps

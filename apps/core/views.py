@@ -70,12 +70,18 @@ def account_detail(request, account_id: int):
 
 @login_required
 def contact_detail(request, contact_id: int):
-    """A contact: consent with its source and history, their leads, the opportunities of their account."""
+    """A contact: consent with its source and history, their leads, the opportunities of their account, and what
+    other apps add (`contact_panels(user, contact)`: the campaigns they responded to)."""
     context = records.contact_page(user=request.user, contact_id=contact_id, tz=user_time_zone(request.user))
     return _render(
         request,
         "core/contact_detail.html",
-        {**context, **_actions(request, leads=context["leads"]), "company_currency": settings.COMPANY_CURRENCY},
+        {
+            **context,
+            **_actions(request, leads=context["leads"]),
+            "company_currency": settings.COMPANY_CURRENCY,
+            "panels": app_panels("contact_panels", request.user, context["contact"]),
+        },
     )
 
 

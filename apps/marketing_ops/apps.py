@@ -16,3 +16,9 @@ class MarketingOpsConfig(AppConfig):
         from apps.marketing_ops.content.demo import content_demo_seed
 
         return f"{budget_demo_seed()}\n{content_demo_seed()}"
+
+    def contact_panels(self, user, contact) -> list[tuple[str, dict]]:
+        """The contact page's campaign touches (apps/core/panels.py)."""
+        from apps.marketing_ops.budgets.panels import contact_touches_panel
+
+        return [contact_touches_panel(contact=contact)]
