@@ -79,7 +79,6 @@ LEADS = RecordList(
         "oldest_move": Sort("Oldest move first", ("stage_changed_at",)),
         "created": Sort("Newest lead first", ("-created_at",)),
         "score": Sort("Highest score first", ("-score",)),
-        "account": Sort("Account A–Z", ("account__name",)),
     },
     default_sort="moved",
     primary_filters=("q", "stage", "owner", "segment", "territory"),
@@ -181,7 +180,6 @@ ACCOUNTS = RecordList(
     sorts={
         "name": Sort("Name A–Z", ("name",)),
         "created": Sort("Newest first", ("-created_at",)),
-        "domain": Sort("Domain A–Z", ("domain",)),
     },
     default_sort="name",
     primary_filters=("q", "segment", "owner", "territory"),
@@ -213,7 +211,6 @@ CONTACTS = RecordList(
     filterset_class=ContactFilter,
     sorts={
         "name": Sort("Last name A–Z", ("last_name", "first_name")),
-        "email": Sort("E-mail A–Z", ("email",)),
         "created": Sort("Newest first", ("-created_at",)),
     },
     default_sort="name",

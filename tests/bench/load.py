@@ -56,6 +56,7 @@ def run(*, iterations: int, levels: tuple[int, ...] = LEVELS) -> list[dict]:
                 "leads": leads,
                 "opportunities": opportunities,
                 "api_pages": [page.ours for page in pages],
+                "portal_pages": _portal_pages(depth=Lead.objects.count() // 2),
                 "floor_pages": [page.floor for page in pages],
                 "deal_terms": {
                     "list_amount": "100000.00",
@@ -87,6 +88,17 @@ def run(*, iterations: int, levels: tuple[int, ...] = LEVELS) -> list[dict]:
         except subprocess.TimeoutExpired:
             server.kill()
         _clean_up(leads, opportunities, rule)
+
+
+def _portal_pages(*, depth: int) -> list[str]:
+    """The portal's lead list (`/leads/`, newest move first): its first page, and the page after the row `depth`
+    rows down, through the cursor the page's own Next link would carry."""
+    from urllib.parse import quote
+
+    from apps.core.lists import cursor_for
+
+    row = Lead.objects.order_by("-stage_changed_at", "-pk").values_list("stage_changed_at", "pk")[depth - 1]
+    return ["/leads/", f"/leads/?after={quote(cursor_for(list(row)))}"]
 
 
 def _journeys():

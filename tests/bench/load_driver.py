@@ -94,6 +94,11 @@ async def lead_api(s: dict, pools: dict, floor: bool) -> None:
         await s["ops"].request("GET", path)
 
 
+async def portal_leads(s: dict, pools: dict, floor: bool) -> None:
+    for path in pools["floor_pages" if floor else "portal_pages"]:
+        await s["ops"].request("GET", path)
+
+
 async def deal_desk(s: dict, pools: dict, floor: bool) -> None:
     if floor:
         for who in ("rep", "rep", "approver", "approver"):
@@ -127,6 +132,7 @@ async def admin_search(s: dict, pools: dict, floor: bool) -> None:
 JOURNEYS = {
     "rep: home, My leads, accept": rep_leads,
     "lead list API: first and deep page": lead_api,
+    "lead list page: first and deep page": portal_leads,
     "deal desk: draft, submit, inbox, approve": deal_desk,
     "budget page": budget_page,
     "admin lead search (one e-mail)": admin_search,

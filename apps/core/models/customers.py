@@ -83,6 +83,10 @@ class Account(UniqueIgnoringCaseMixin, models.Model):
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            models.Index(fields=["name", "id"], name="account_name_keyset"),
+            models.Index(fields=["created_at", "id"], name="account_created_keyset"),
+        ]
         constraints = [
             models.UniqueConstraint(Lower("domain"), name="account_domain_unique_ci"),
             models.CheckConstraint(
@@ -129,6 +133,10 @@ class Contact(UniqueIgnoringCaseMixin, models.Model):
 
     class Meta:
         ordering = ["last_name", "first_name"]
+        indexes = [
+            models.Index(fields=["last_name", "first_name", "id"], name="contact_name_keyset"),
+            models.Index(fields=["created_at", "id"], name="contact_created_keyset"),
+        ]
         constraints = [models.UniqueConstraint(Lower("email"), name="contact_email_unique_ci")]
 
     # The one definition of "may be e-mailed", as a queryset filter and (below) for one contact.
@@ -207,7 +215,14 @@ class Lead(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["owner", "stage"]), models.Index(fields=["stage", "-stage_changed_at"])]
+        indexes = [
+            models.Index(fields=["owner", "stage"]),
+            models.Index(fields=["stage", "-stage_changed_at"]),
+            # The lead list's sorts (apps/core/record_lists.py), each with the key that makes its keyset pages.
+            models.Index(fields=["stage_changed_at", "id"], name="lead_moved_keyset"),
+            models.Index(fields=["score", "id"], name="lead_score_keyset"),
+            models.Index(fields=["created_at", "id"], name="lead_created_keyset"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(score__lte=100), name="lead_score_at_most_100"),
             models.CheckConstraint(
@@ -286,7 +301,14 @@ class Opportunity(models.Model):
     class Meta:
         ordering = ["-id"]
         verbose_name_plural = "opportunities"
-        indexes = [models.Index(fields=["owner", "stage"])]
+        indexes = [
+            models.Index(fields=["owner", "stage"]),
+            # The opportunity list's sorts, each with the key that makes its keyset pages.
+            models.Index(fields=["close_date", "id"], name="opportunity_close_keyset"),
+            models.Index(fields=["amount", "id"], name="opportunity_amount_keyset"),
+            models.Index(fields=["created_at", "id"], name="opportunity_created_keyset"),
+            models.Index(fields=["name", "id"], name="opportunity_name_keyset"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_not_negative"),
             models.CheckConstraint(condition=Q(probability__lte=100), name="opportunity_probability_at_most_100"),
