@@ -3,7 +3,7 @@
 An app's AppConfig may define a hook (`home_panels(user)`, `opportunity_panels(user, opportunity)`,
 `contact_panels(user, contact)`) returning a list of (template, context) pairs; the page includes each template
 with `panel=context`. Sales ops add the deal desk requests of an opportunity this way, marketing ops the campaigns
-a contact responded to.
+a contact responded to and the content shared on an opportunity.
 """
 
 from django.apps import apps

@@ -22,3 +22,9 @@ class MarketingOpsConfig(AppConfig):
         from apps.marketing_ops.budgets.panels import contact_touches_panel
 
         return [contact_touches_panel(contact=contact)]
+
+    def opportunity_panels(self, user, opportunity) -> list[tuple[str, dict]]:
+        """The opportunity page's shared content (apps/core/panels.py)."""
+        from apps.marketing_ops.content.panels import opportunity_shares_panel
+
+        return [opportunity_shares_panel(user=user, opportunity=opportunity)]
