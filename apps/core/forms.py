@@ -7,6 +7,7 @@ from apps.core.currencies import validate_currency
 from apps.core.models import Role, User
 from apps.core.models.customers import OpportunityStage
 from apps.core.services.records import too_long_message
+from apps.core.widgets import FastSelect
 
 
 class TextWithin(forms.CharField):
@@ -83,6 +84,7 @@ class HandOffForm(forms.Form):
 
     owner = forms.ModelChoiceField(
         queryset=active_sellers(),
+        widget=FastSelect,
         required=False,
         empty_label="By routing (or the owner the lead has)",
         help_text="Leave on routing to let the territory rules choose each lead's owner.",
@@ -90,7 +92,7 @@ class HandOffForm(forms.Form):
 
 
 class ReassignForm(forms.Form):
-    owner = forms.ModelChoiceField(queryset=active_sellers(), empty_label="Choose the new owner")
+    owner = forms.ModelChoiceField(queryset=active_sellers(), widget=FastSelect, empty_label="Choose the new owner")
 
 
 class ReasonForm(forms.Form):

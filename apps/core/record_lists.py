@@ -12,6 +12,7 @@ from apps.core.models import Territory, User
 from apps.core.permissions import scope_of, team_of
 from apps.core.selectors_records import with_company_amounts
 from apps.core.services import leads as lead_services
+from apps.core.widgets import FastSelect
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -39,8 +40,8 @@ def _territory_choices() -> list[tuple]:
 def _people_widgets(user: User, *, everyone: bool = False) -> dict:
     """Owner and territory chosen by name on the page (the API takes their ids, as the page's form sends them)."""
     return {
-        "owner": forms.Select(choices=_owner_choices(user, everyone=everyone)),
-        "territory": forms.Select(choices=_territory_choices()),
+        "owner": FastSelect(choices=_owner_choices(user, everyone=everyone)),
+        "territory": FastSelect(choices=_territory_choices()),
     }
 
 
