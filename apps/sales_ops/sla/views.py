@@ -95,7 +95,11 @@ def my_leads_countdowns(request):
     minute. sales.js ticks the time left down between two refreshes. A lead the user may no longer see is left out.
     """
     ids = request.GET.getlist("lead")
-    if not ids or len(ids) > LEADS_PER_PAGE or not all(pk.isdigit() and 0 < int(pk) < 2**63 for pk in ids):
+    if (
+        not ids
+        or len(ids) > LEADS_PER_PAGE
+        or not all(pk.isascii() and pk.isdigit() and 0 < int(pk) < 2**63 for pk in ids)
+    ):
         return HttpResponseBadRequest(f"lead: name 1 to {LEADS_PER_PAGE} leads by their number.")
     leads = lead_list(user=request.user).filter(pk__in=ids).order_by("pk")
     rows = selectors.my_lead_rows(leads, now=timezone.now())

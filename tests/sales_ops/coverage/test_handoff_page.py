@@ -253,9 +253,11 @@ def test_naming_someone_who_is_no_rep_re_renders_the_form_and_writes_nothing(cli
     assert not RoutingDecision.objects.exists()
 
 
-def test_a_lead_number_that_is_no_number_is_a_400(client, marketing_ops):
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("bad", ["abc", "²"])  # "²" is a digit to str.isdigit(), not to int()
+def test_a_lead_number_that_is_no_number_is_a_400(client, marketing_ops, method, bad):
     client.force_login(marketing_ops)
-    response = client.post(PREVIEW, {"lead": ["12", "abc"]})
+    response = getattr(client, method)(PREVIEW, {"lead": ["12", bad]})
     assert response.status_code == 400
     assert "Leads are picked by their number." in response.content.decode()
 

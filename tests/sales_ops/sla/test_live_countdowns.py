@@ -85,7 +85,7 @@ def test_the_answer_costs_the_same_queries_for_two_leads_or_six(
         assert len(cells(client.get(URL, {"lead": [lead.pk for lead in six]}, headers=HX))) == 6
 
 
-@pytest.mark.parametrize("ids", [[], ["x"], ["0"], ["-1"], [str(2**63)], [str(n) for n in range(1, 52)]])
+@pytest.mark.parametrize("ids", [[], ["x"], ["²"], ["0"], ["-1"], [str(2**63)], [str(n) for n in range(1, 52)]])
 def test_bad_lead_ids_are_a_400_naming_the_field(client, two, rep, ids):
     client.force_login(rep)
 
