@@ -50,10 +50,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "apps.core.uploads.UploadLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Django's, except that a live part's poll does not push the session's idle timeout forward (apps/core/sessions.py).
+    "apps.core.sessions.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # `request.htmx`: a live part's fetch (smops/static/smops/vendor/htmx.min.js) is answered with its fragment.
+    "django_htmx.middleware.HtmxMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

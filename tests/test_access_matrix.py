@@ -207,8 +207,10 @@ ROUTES = {
     "GET password_reset_confirm": (None, "everyone"),
     "GET password_reset_complete": (None, "everyone"),
     "GET notification_settings": (None, "everyone"),  # each person's own choices
+    "GET nav_counts": (None, "everyone"),  # each person's own count
     "POST notification_settings": (None, "everyone"),
     "GET sales_ops:my_leads": (None, "everyone"),
+    "GET sales_ops:my_leads_countdowns": (None, "everyone"),  # of the leads each may see
     "GET sales_ops:lead_detail": ("lead", "read owned"),
     "POST sales_ops:lead_accept": ("lead", "work owned"),
     "POST sales_ops:lead_reject": ("lead", "work owned"),
@@ -241,6 +243,7 @@ ROUTES = {
     "GET sales_ops:handoff": (None, "ops"),
     "GET sales_ops:handoff_preview": (None, "ops"),
     "POST sales_ops:handoff_preview": (None, "ops"),
+    "GET sales_ops:handoff_route": ("lead", "ops write any"),  # the hand-off page's row preview
     "GET marketing_ops:budget": (None, "marketing ops"),
     "GET marketing_ops:budget_csv": (None, "marketing ops"),
     "GET marketing_ops:roi": (None, "everyone"),
@@ -274,11 +277,15 @@ BODIES = {
     "POST /api/v1/deal-desk/requests/{id}/attachments/": lambda pk, users: {"file": _pdf()},
     "POST /api/v1/content/assets/{id}/versions/": lambda pk, users: {"file": _pdf()},
     "POST /api/v1/content/assets/{id}/reject/": {"comment": "Off brand"},
+    "GET sales_ops:my_leads_countdowns": lambda pk, users: {"lead": [1, 2]},
+    "GET sales_ops:handoff_route": lambda pk, users: {"lead": pk},
     "POST sales_ops:lead_reject": REASON,
     "POST sales_ops:clock_pause": lambda pk, users: {f"clock{pk}-reason": "Customer away"},
     "POST sales_ops:deal_attach": lambda pk, users: {"file": _pdf()},
     "POST sales_ops:deal_decide": lambda pk, users: {"outcome": "reject", "comment": "Too deep", "revision": 1},
 }
+# Live parts (fragments): asked as htmx asks, since any other request is sent on to the full page.
+HTMX = {"GET nav_counts", "GET sales_ops:my_leads_countdowns", "GET sales_ops:handoff_route"}
 MULTIPART = {"POST /api/v1/deal-desk/requests/{id}/attachments/", "POST /api/v1/content/assets/{id}/versions/"}
 
 
@@ -463,7 +470,8 @@ def test_who_may_do_what(world, route):
                 if route.partition(" ")[2].startswith("/") and route not in MULTIPART:
                     response = send(_url(route, pk), body, content_type="application/json")
                 else:
-                    response = send(_url(route, pk), body)
+                    headers = {"HX-Request": "true"} if route in HTMX else {}
+                    response = send(_url(route, pk), body, headers=headers)
                 transaction.set_rollback(True)
             answer += _answer(response)
         answers.append(answer)

@@ -3,7 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from apps.core import views
+from apps.core import live, views
 from apps.core.list_views import list_view
 from apps.core.record_lists import ACCOUNTS, CONTACTS, LEADS, OPPORTUNITIES
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("opportunities/<int:opportunity_id>/", views.opportunity_detail, name="opportunity_detail"),
     path("opportunities/<int:opportunity_id>/stage/", views.opportunity_stage, name="opportunity_stage"),
     path("notifications/", views.notification_settings, name="notification_settings"),
+    path("nav/counts/", live.nav_counts, name="nav_counts"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Where the password-reset e-mail of the user admin leads (sales ops send it; they never set a password).

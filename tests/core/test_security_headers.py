@@ -1,5 +1,6 @@
 """Headers and the API docs: a Content-Security-Policy without inline script, docs behind sign-in in production."""
 
+import json
 import os
 import re
 import subprocess
@@ -13,6 +14,9 @@ TEMPLATES = ROOT / "templates"
 # A script element that runs inline code: neither loaded from a file nor JSON data (json_script).
 INLINE_SCRIPT = re.compile(r'<script(?![^>]*\b(?:src=|type="application/json"))[^>]*>', re.IGNORECASE)
 INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.IGNORECASE)
+# htmx attributes that run code (hx-on, hx-vars, js: values, trigger filters): the policy has no 'unsafe-eval', and
+# base.html turns htmx's eval off, so that they would fail in the browser.
+HTMX_EVAL = re.compile(r"""\shx-on|\shx-vars=|\shx-(vals|headers)=["']\s*(js|javascript):|\shx-trigger="[^"]*\[""")
 
 
 def directives(response) -> dict[str, list[str]]:
@@ -35,6 +39,17 @@ def test_no_template_holds_inline_script(template):
 
     assert not INLINE_SCRIPT.search(text), "move the script to a static file"
     assert not INLINE_HANDLER.search(text), "attach the handler from a static script"
+    assert not HTMX_EVAL.search(text), "htmx may not evaluate code (allowEval is off): use a static script"
+
+
+def test_pages_load_htmx_from_the_site_with_eval_and_inline_styles_off(admin_client):
+    page = admin_client.get("/").content.decode()
+
+    assert '<script src="/static/smops/vendor/htmx.min.js" defer></script>' in page
+    config = json.loads(re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", page).group(1))
+    assert config["allowEval"] is False
+    assert config["includeIndicatorStyles"] is False
+    assert config["allowScriptTags"] is False
 
 
 def test_the_docs_page_loads_its_scripts_from_files(admin_client):

@@ -103,6 +103,20 @@ def page(request, browser, live_server):
     context.close()
 
 
+@pytest.fixture
+def console_errors(page):
+    """The errors the page logs while the test runs (htmx logs a failed request or swap so), but for the browser's
+    own request for a favicon, which the portal does not have."""
+    seen = []
+
+    def note(message):
+        if message.type == "error" and "favicon" not in message.location["url"]:
+            seen.append(message.text)
+
+    page.on("console", note)
+    return seen
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _live_server_one_request_at_a_time():
     """The live server answers one request at a time. Its threads share the test database's one connection (an

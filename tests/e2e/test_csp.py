@@ -37,3 +37,22 @@ def test_the_portal_runs_its_scripts_under_the_policy(page, rep, csp_violations)
         page.goto(url)
 
     assert csp_violations == []
+
+
+def test_htmx_loads_and_swaps_under_the_policy_without_eval_or_inline_style(page, rep, csp_violations):
+    page.goto("/login/")
+    page.get_by_label("Username").fill("rita")
+    page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    config = page.evaluate("[typeof htmx, htmx.config.allowEval, htmx.config.includeIndicatorStyles]")
+    assert config == ["object", False, False]
+    assert page.evaluate("document.querySelectorAll('head style').length") == 0  # htmx inserted no <style>
+    page.evaluate("window.notReloaded = true")
+    with page.expect_response("**/nav/counts/") as refresh:  # the badge's own poll, asked for now
+        page.evaluate("htmx.ajax('GET', '/nav/counts/', {target: '#nav-approvals', swap: 'outerHTML'})")
+    assert refresh.value.status == 200
+    expect(page.locator("#nav-approvals")).to_have_attribute("hx-trigger", "every 60s")
+    assert page.evaluate("window.notReloaded") is True
+    assert csp_violations == []

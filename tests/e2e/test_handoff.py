@@ -70,3 +70,30 @@ def test_the_hand_off_page_fits_a_phone(page, live_server, mqls):
     expect(page.locator("table.leads tbody tr")).to_have_count(3)
     width, viewport = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert width <= viewport, f"the page is {width} px wide in a {viewport} px window"
+
+
+def test_picking_a_lead_or_naming_an_owner_loads_the_rows_preview_in_place(page, live_server, mqls, console_errors):
+    berg, uhr, atelier = mqls
+    sign_in(page, "mops")
+    page.goto("/sales/handoff/")
+    page.evaluate("window.notReloaded = true")
+
+    page.get_by_label(f"Pick lead #{berg.pk}").check()
+    expect(page.locator(f"#route-{berg.pk}")).to_contain_text("Ana Rep")
+    expect(page.locator(f"#route-{berg.pk}")).to_contain_text("Round robin in EMEA-DACH (country DE)")
+    page.get_by_label(f"Pick lead #{atelier.pk}").check()
+    expect(page.locator(f"#route-{atelier.pk}")).to_contain_text("Nobody")
+    page.get_by_label(f"Pick lead #{berg.pk}").uncheck()
+    expect(page.locator(f"#route-{berg.pk}")).to_be_empty()
+    expect(page.locator(f"#route-{uhr.pk}")).to_be_empty()  # never picked
+    assert page.evaluate("window.notReloaded") is True
+
+    page.get_by_label(f"Pick lead #{uhr.pk}").check()
+    page.get_by_role("button", name="Preview hand-off").click()
+    expect(page.get_by_role("heading", name="Hand off 2 leads")).to_be_visible()
+    page.evaluate("window.notReloaded = true")
+    page.get_by_label(f"Owner of lead #{uhr.pk}").select_option(label="Bo Rep")
+    expect(page.locator(f"#route-{uhr.pk}")).to_contain_text("Bo Rep")
+    expect(page.locator(f"#route-{uhr.pk}")).to_contain_text("Named by you; routing would choose Ana Rep")
+    assert page.evaluate("window.notReloaded") is True
+    assert console_errors == []

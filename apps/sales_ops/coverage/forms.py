@@ -68,7 +68,9 @@ class HandoffForm(forms.Form):
     @staticmethod
     def picked(data) -> list[int]:
         """The ids a request picked, read leniently (a bad one is the form's error to report, not this one's)."""
-        return [int(item) for item in data.getlist("lead") if item.isdigit() and 0 < int(item) < 2**63]
+        return [
+            int(item) for item in data.getlist("lead") if item.isascii() and item.isdigit() and 0 < int(item) < 2**63
+        ]
 
     def picks(self) -> list[tuple[int, object]]:
         """(lead id, owner named or None) for each picked lead."""

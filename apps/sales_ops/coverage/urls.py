@@ -11,4 +11,5 @@ urlpatterns = [
     path("coverage/source/", views.coverage_source, name="coverage_source"),
     path("handoff/", views_handoff.handoff, name="handoff"),
     path("handoff/preview/", views_handoff.handoff_preview, name="handoff_preview"),
+    path("handoff/route/<int:lead_id>/", views_handoff.handoff_route, name="handoff_route"),
 ]

@@ -10,8 +10,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
+from apps.core.live import fragment
 from apps.sales_ops.coverage import selectors_handoff as selectors
 from apps.sales_ops.coverage.forms import HandoffForm
 from apps.sales_ops.coverage.services.handoff import HandoffResult, leads_hand_off
@@ -83,9 +86,32 @@ def handoff_preview(request):
 
 def _render_preview(request, form: HandoffForm, leads, *, status: int = 200):
     previews = selectors.handoff_previews(leads=leads)
-    return render(
-        request,
-        "sales_ops/coverage/handoff_preview.html",
-        {"form": form, "rows": [(preview, form[f"owner_{preview.lead.pk}"]) for preview in previews]},
-        status=status,
+    named = getattr(form, "cleaned_data", {})
+    rows = [
+        (preview, form[f"owner_{preview.lead.pk}"], form.owners.get(named.get(f"owner_{preview.lead.pk}")))
+        for preview in previews
+    ]
+    return render(request, "sales_ops/coverage/handoff_preview.html", {"form": form, "rows": rows}, status=status)
+
+
+@fragment(lambda request, lead_id: f"{reverse('sales_ops:handoff_preview')}?lead={lead_id}")
+def handoff_route(request, lead_id: int):
+    """One row's routing preview, loaded in place (htmx) when the lead is picked on the list or another owner is named
+    for it on the preview page: the row's own `lead` (present while picked) and `owner_<id>` are sent. The same
+    preview as the preview page's (`handoff_previews`: routing's `lead_route(preview=True)`, as the API's
+    route-preview, except that a lead with an owner keeps them, as the hand-off does). Without htmx: that page."""
+    _require(request.user)
+    leads = selectors.handoff_picked(user=request.user, lead_ids=[lead_id])
+    if not leads:
+        raise Http404("There is no such lead.")
+    if str(lead_id) not in request.GET.getlist("lead"):
+        return HttpResponse("")  # unpicked: the cell empties
+    form = HandoffForm(
+        request.GET, lead_ids=[lead_id], owners=list(selectors.handoff_owner_choices()), most=selectors.MAX_PICKED
     )
+    if not form.is_valid():
+        problems = (f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+        return HttpResponseBadRequest("; ".join(problems))
+    [preview] = selectors.handoff_previews(leads=leads)
+    named = form.owners.get(form.cleaned_data.get(f"owner_{lead_id}"))
+    return render(request, "sales_ops/coverage/_route_preview.html", {"preview": preview, "named": named})

@@ -6,6 +6,7 @@ from apps.sales_ops.sla import views
 
 urlpatterns = [
     path("leads/", views.my_leads, name="my_leads"),
+    path("leads/countdowns/", views.my_leads_countdowns, name="my_leads_countdowns"),
     path("leads/<int:lead_id>/", views.lead_detail, name="lead_detail"),
     path("leads/<int:lead_id>/accept/", views.lead_accept, name="lead_accept"),
     path("leads/<int:lead_id>/reject/", views.lead_reject, name="lead_reject"),

@@ -6,13 +6,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from apps.core.charts import bar_chart
 from apps.core.exceptions import ActionForbidden, ApplicationError
+from apps.core.live import fragment
 from apps.core.models import Lead, LeadStage, User
 from apps.core.permissions import scope_of
 from apps.core.selectors import lead_list
@@ -65,12 +68,16 @@ def my_leads(request):
     leads = selectors.my_leads(user=request.user, stage=stage or None)
     page = Paginator(leads, LEADS_PER_PAGE).get_page(request.GET.get("page"))
     scope = _scope(request.user)
+    rows = selectors.my_lead_rows(page.object_list, now=timezone.now())
+    shown = urlencode({"lead": [row.lead.pk for row in rows]}, doseq=True)
     return render(
         request,
         "sales_ops/my_leads.html",
         {
             "page": page,
-            "rows": selectors.my_lead_rows(page.object_list, now=timezone.now()),
+            "rows": rows,
+            # What the page's SLA cells ask for every minute (htmx): theirs again, fresh.
+            "countdowns_url": f"{reverse('sales_ops:my_leads_countdowns')}?{shown}",
             "scope": scope,
             "show_owner": scope != "mine",
             "stage": stage,
@@ -79,6 +86,24 @@ def my_leads(request):
             "may_work": request.user.has_perm("core.may_work_leads"),
         },
     )
+
+
+@fragment(lambda request: reverse("sales_ops:my_leads"), polled=True)
+def my_leads_countdowns(request):
+    """The SLA cells of the leads an open My leads page shows (`lead`, repeated), fresh: each swapped into its row by
+    id (htmx out-of-band), so that a lead accepted, paused or breached since the page loaded shows it within a
+    minute. sales.js ticks the time left down between two refreshes. A lead the user may no longer see is left out.
+    """
+    ids = request.GET.getlist("lead")
+    if (
+        not ids
+        or len(ids) > LEADS_PER_PAGE
+        or not all(pk.isascii() and pk.isdigit() and 0 < int(pk) < 2**63 for pk in ids)
+    ):
+        return HttpResponseBadRequest(f"lead: name 1 to {LEADS_PER_PAGE} leads by their number.")
+    leads = lead_list(user=request.user).filter(pk__in=ids).order_by("pk")
+    rows = selectors.my_lead_rows(leads, now=timezone.now())
+    return render(request, "sales_ops/_lead_sla_cells.html", {"rows": rows})
 
 
 @login_required

@@ -93,3 +93,66 @@ def test_a_signed_out_visitor_gets_no_count(rf):
     request = rf.get("/login/")
     request.user = AnonymousUser()
     assert nav_counts(request) == {}
+
+
+# --- the badge's own endpoint, which the nav polls every minute (htmx) -------------------------------------------
+
+HX = {"HX-Request": "true"}
+
+
+def test_the_endpoint_answers_htmx_with_the_badge_alone(client, waiting, manager):
+    client.force_login(manager)
+    answer = client.get("/nav/counts/", headers=HX)
+
+    assert answer.status_code == 200
+    body = answer.content.decode()
+    assert body == (
+        '<span class="count-pill" title="waiting for you" id="nav-approvals" hx-get="/nav/counts/"'
+        ' hx-trigger="every 60s" hx-swap="outerHTML">2</span>'
+    )
+    assert "<html" not in body and "<nav" not in body
+    assert "HX-Request" in answer["Vary"]
+
+
+def test_the_endpoint_follows_a_new_request_waiting(client, waiting, manager):
+    client.force_login(manager)
+    services.deal_request_submit(request_id=draft(waiting[0].requester).pk, actor=waiting[0].requester)
+
+    body = client.get("/nav/counts/", headers=HX).content.decode()
+
+    assert re.fullmatch(r'<span class="count-pill"[^>]*>3</span>', body)
+
+
+def test_with_nothing_waiting_the_badge_is_empty_but_keeps_polling(client, waiting, rep):
+    client.force_login(rep)
+    body = client.get("/nav/counts/", headers=HX).content.decode()
+
+    assert body == '<span id="nav-approvals" hx-get="/nav/counts/" hx-trigger="every 60s" hx-swap="outerHTML"></span>'
+
+
+def test_the_endpoint_costs_one_query_for_the_count(client, waiting, manager, django_assert_max_num_queries):
+    client.force_login(manager)
+    client.get("/nav/counts/", headers=HX)
+
+    with django_assert_max_num_queries(3) as queries:  # the session, the user, the count
+        client.get("/nav/counts/", headers=HX)
+    assert len([query for query in queries.captured_queries if "sales_ops_dealrequest" in query["sql"]]) == 1
+    services.deal_request_submit(request_id=draft(waiting[0].requester).pk, actor=waiting[0].requester)
+    with django_assert_max_num_queries(3):
+        client.get("/nav/counts/", headers=HX)
+
+
+def test_a_signed_out_poll_gets_204_and_nothing_to_swap(client, waiting, django_assert_max_num_queries):
+    with django_assert_max_num_queries(0):
+        answer = client.get("/nav/counts/", headers=HX)
+
+    assert answer.status_code == 204
+    assert answer.content == b""
+
+
+def test_without_htmx_the_address_sends_the_person_to_the_inbox(client, waiting, manager):
+    client.force_login(manager)
+    answer = client.get("/nav/counts/")
+
+    assert answer.status_code == 302
+    assert answer["Location"] == "/sales/deals/inbox/"
