@@ -102,7 +102,9 @@ def _show(request, record_list: RecordList, *, action_forms=None, status: int = 
         "time_zone": tz.key,
         "company_currency": settings.COMPANY_CURRENCY,
     }
-    template = "core/lists/_results.html" if request.headers.get("HX-Request") == "true" else "core/lists/page.html"
+    # htmx asks for the results alone when a filter changes; a history restore (Back, after the cache) needs all.
+    fragment = request.htmx and not request.htmx.history_restore_request
+    template = "core/lists/_results.html" if fragment else "core/lists/page.html"
     with timezone.override(tz):
         return render(request, template, context, status=400 if problems else status)
 

@@ -265,3 +265,9 @@ def test_an_htmx_request_gets_only_the_results(client, rep):
     body = response.content.decode()
     assert response.status_code == 200
     assert body.lstrip().startswith('<section class="card" id="list-results"') and "<html" not in body
+
+
+def test_an_htmx_history_restore_gets_the_whole_page(client, rep):
+    client.force_login(rep)
+    response = client.get("/leads/", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    assert "<html" in response.content.decode()
