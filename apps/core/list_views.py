@@ -25,6 +25,8 @@ def list_view(record_list: RecordList):
 
     @login_required
     def view(request):
+        if record_list.may_view is not None and not record_list.may_view(request.user):
+            raise PermissionDenied(record_list.refusal)
         if request.method == "POST":
             return _post(request, record_list)
         return _show(request, record_list)
@@ -35,7 +37,8 @@ def list_view(record_list: RecordList):
 
 
 def _filterset(request, record_list: RecordList):
-    filterset = record_list.filterset_class(request.GET, queryset=record_list.queryset(request.user))
+    # The request too, as the API gives it: a filter may depend on the viewer (the deal desk's "waiting for you").
+    filterset = record_list.filterset_class(request.GET, queryset=record_list.queryset(request.user), request=request)
     widgets = record_list.page_widgets(request.user) if record_list.page_widgets else {}
     for name, widget in widgets.items():
         if name in filterset.form.fields:
@@ -93,6 +96,7 @@ def _show(request, record_list: RecordList, *, action_forms=None, status: int = 
         "bulk_limit": BULK_LIMIT,
         "time_zone": tz.key,
         "company_currency": settings.COMPANY_CURRENCY,
+        **(record_list.intro_context(request) if record_list.intro_context else {}),
     }
     template = "core/lists/_results.html" if request.headers.get("HX-Request") == "true" else "core/lists/page.html"
     with timezone.override(tz):
