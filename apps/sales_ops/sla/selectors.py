@@ -163,7 +163,7 @@ def my_lead_rows(leads, *, now: dt.datetime) -> list[LeadRow]:
     leads = []
     for lead in page:
         full = joined[lead.pk]
-        full.due_at = lead.due_at
+        full.due_at = getattr(lead, "due_at", None)
         leads.append(full)
     prefetch_related_objects(
         leads,

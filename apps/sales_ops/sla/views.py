@@ -82,7 +82,9 @@ def my_leads(request):
             "show_owner": scope != "mine",
             "stage": stage,
             "stages": [("", "All"), (LeadStage.SQL, "Handed off"), (LeadStage.SAL, "Accepted")],
-            "reject_form": LeadRejectForm(auto_id=False),
+            # Every row's Reject box is the same unbound field: rendered once, not once per row (a widget render
+            # through its templates cost a fifth of the page at fifty rows).
+            "reject_reason": LeadRejectForm(auto_id=False)["reason"].as_widget(),
             "may_work": request.user.has_perm("core.may_work_leads"),
         },
     )
