@@ -26,6 +26,8 @@ def list_view(record_list: RecordList):
 
     @login_required
     def view(request):
+        if record_list.may_view is not None and not record_list.may_view(request.user):
+            raise PermissionDenied(record_list.refusal)
         if request.method == "POST":
             return _post(request, record_list)
         return _show(request, record_list)
@@ -36,7 +38,8 @@ def list_view(record_list: RecordList):
 
 
 def _filterset(request, record_list: RecordList):
-    filterset = record_list.filterset_class(request.GET, queryset=record_list.queryset(request.user))
+    # The request too, as the API gives it: a filter may depend on the viewer (the deal desk's "waiting for you").
+    filterset = record_list.filterset_class(request.GET, queryset=record_list.queryset(request.user), request=request)
     widgets = record_list.page_widgets(request.user) if record_list.page_widgets else {}
     widgets.setdefault("q", forms.TextInput(attrs={"type": "search", "placeholder": "Words to look for"}))
     for name, widget in widgets.items():
@@ -101,6 +104,7 @@ def _show(request, record_list: RecordList, *, action_forms=None, status: int = 
         "bulk_limit": BULK_LIMIT,
         "time_zone": tz.key,
         "company_currency": settings.COMPANY_CURRENCY,
+        **(record_list.intro_context(request) if record_list.intro_context else {}),
     }
     template = "core/lists/_results.html" if request.headers.get("HX-Request") == "true" else "core/lists/page.html"
     with timezone.override(tz):

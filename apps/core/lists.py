@@ -77,6 +77,13 @@ class RecordList:
     page_widgets: Callable[[Any], dict] | None = None
     # Turns a page of rows into what the template shows (e.g. amounts in the company currency).
     decorate: Callable[[list], list] | None = None
+    # Who may open the list at all (apps/core/permissions.py); anyone else is refused with `refusal` (a 403).
+    # Unset: everyone signed in, each seeing what `queryset(user)` gives them.
+    may_view: Callable[[Any], bool] | None = None
+    refusal: str = "This list is not open to your role."
+    # A template shown above the filters (quick links, a "New" button), with what `intro_context(request)` adds.
+    intro_template: str | None = None
+    intro_context: Callable[[Any], dict] | None = None
 
     def offered_actions(self, user) -> dict[str, BulkAction]:
         return {key: action for key, action in self.bulk_actions.items() if action.allowed(user)}

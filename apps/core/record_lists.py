@@ -20,6 +20,11 @@ def _choices(rows, blank: str) -> list[tuple]:
     return [("", blank), *rows]
 
 
+def people_choices(people) -> list[tuple]:
+    """A select's choices for a filter on a person, by name (the value is their id, as the API takes it)."""
+    return _choices([(person.pk, person.get_full_name() or person.username) for person in people], "Anyone")
+
+
 def _owner_choices(user: User, *, everyone: bool) -> list[tuple]:
     """The owners a viewer may filter by: every seller, or (`everyone` false) those whose records they see: all for
     ops, their team for a manager, themselves for a rep."""
@@ -29,10 +34,10 @@ def _owner_choices(user: User, *, everyone: bool) -> list[tuple]:
         people = people.filter(pk__in=team_of(user))
     elif scope == "mine":
         people = people.filter(pk=user.pk)
-    return _choices([(person.pk, person.get_full_name() or person.username) for person in people], "Anyone")
+    return people_choices(people)
 
 
-def _territory_choices() -> list[tuple]:
+def territory_choices() -> list[tuple]:
     return _choices(list(Territory.objects.order_by("name").values_list("pk", "name")), "Any territory")
 
 
@@ -40,7 +45,7 @@ def _people_widgets(user: User, *, everyone: bool = False) -> dict:
     """Owner and territory chosen by name on the page (the API takes their ids, as the page's form sends them)."""
     return {
         "owner": forms.Select(choices=_owner_choices(user, everyone=everyone)),
-        "territory": forms.Select(choices=_territory_choices()),
+        "territory": forms.Select(choices=territory_choices()),
     }
 
 

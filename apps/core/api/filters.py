@@ -61,7 +61,7 @@ class ContactFilter(filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         """The contact's name or e-mail, or their account's name, containing every word of `value`."""
-        return _every_word(queryset, value, "first_name", "last_name", "email", "account__name")
+        return every_word(queryset, value, "first_name", "last_name", "email", "account__name")
 
 
 class LeadFilter(filters.FilterSet):
@@ -87,7 +87,7 @@ class LeadFilter(filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         """The account's name, or the contact's name or e-mail, containing every word of `value`."""
-        return _every_word(
+        return every_word(
             queryset, value, "account__name", "contact__first_name", "contact__last_name", "contact__email"
         )
 
@@ -110,10 +110,10 @@ class OpportunityFilter(filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         """The opportunity's or its account's name containing every word of `value`."""
-        return _every_word(queryset, value, "name", "account__name")
+        return every_word(queryset, value, "name", "account__name")
 
 
-def _every_word(queryset, value: str, *fields: str):
+def every_word(queryset, value: str, *fields: str):
     """Rows where every word of `value` is contained in one of `fields` (case-insensitive)."""
     for word in value.split():
         match = Q()

@@ -60,6 +60,12 @@ def deal_request_list(*, user: User) -> QuerySet[DealRequest]:
     return requests.filter(mine | Exists(asked) | Exists(decided))
 
 
+def deal_requesters(*, user: User) -> QuerySet[User]:
+    """The people whose requests `user` sees (the list's "Rep" filter offers them by name), by name."""
+    requesters = deal_request_list(user=user).order_by().values("requester_id")
+    return User.objects.filter(pk__in=requesters).order_by("first_name", "last_name", "username")
+
+
 def deal_inbox(*, user: User) -> QuerySet[DealRequest]:
     """Requests waiting for `user` now: under review, at a step where they (or someone who delegated to them)
     are an approver who has not decided yet. Oldest waiting first. One query (its `.count()` is the nav's badge)."""

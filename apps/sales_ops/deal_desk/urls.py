@@ -2,10 +2,12 @@
 
 from django.urls import path
 
+from apps.core.list_views import list_view
 from apps.sales_ops.deal_desk import views
+from apps.sales_ops.deal_desk.lists import DEAL_REQUESTS
 
 urlpatterns = [
-    path("deals/", views.deal_list, name="deal_list"),
+    path("deals/", list_view(DEAL_REQUESTS), name="deal_list"),
     path("deals/new/", views.deal_create, name="deal_create"),
     path("deals/preview/", views.deal_preview, name="deal_preview"),
     path("deals/inbox/", views.deal_inbox, name="deal_inbox"),

@@ -232,7 +232,7 @@ def sent_back(submitted, manager):
 
 def test_a_request_sent_back_waits_on_you_in_the_reps_list(client, sent_back, rep):
     client.force_login(rep)
-    row = re.search(rf'<tr id="deal-{sent_back.pk}">.*?</tr>', client.get("/sales/deals/").content.decode(), re.S)
+    row = re.search(rf'<tr id="deals-{sent_back.pk}">.*?</tr>', client.get("/sales/deals/").content.decode(), re.S)
     assert "Changes requested you to edit and resubmit" in page_text(row.group(0))
 
 

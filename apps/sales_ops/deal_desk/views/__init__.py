@@ -1,4 +1,5 @@
-"""Deal desk pages: requests, the live route preview, the approver's inbox, delegations and the reports.
+"""Deal desk pages: the request form, the live route preview, the approver's inbox, delegations and the reports
+(the list of requests is `lists.py`, served by apps/core/list_views.py).
 
 Each view is a thin caller: it checks the shape of what was posted, fetches the request through
 `deal_request_list(user=...)` (so another person's request is a 404), calls a deal desk service or selector,
@@ -18,7 +19,7 @@ from apps.sales_ops.deal_desk.views.detail import (
 )
 from apps.sales_ops.deal_desk.views.email_decisions import deal_email_decide
 from apps.sales_ops.deal_desk.views.inbox import deal_inbox
-from apps.sales_ops.deal_desk.views.pages import deal_create, deal_edit, deal_list, deal_preview
+from apps.sales_ops.deal_desk.views.pages import deal_create, deal_edit, deal_preview
 from apps.sales_ops.deal_desk.views.reports import deal_reports
 
 __all__ = [
@@ -32,7 +33,6 @@ __all__ = [
     "deal_edit",
     "deal_email_decide",
     "deal_inbox",
-    "deal_list",
     "deal_preview",
     "deal_recall",
     "deal_reports",

@@ -6,7 +6,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from apps.core.models import User
 from apps.core.models.customers import CLOSED_STAGES
 from apps.core.pages import page_refusal
-from apps.core.permissions import may_view_every_deal, scope_of
 from apps.core.selectors import opportunity_list
 from apps.sales_ops.deal_desk import selectors
 from apps.sales_ops.models import DealRequest
@@ -40,10 +39,6 @@ def _back_to(request, deal: DealRequest):
     ):
         return redirect(target)
     return redirect("sales_ops:deal_detail", request_id=deal.pk)
-
-
-def _scope(user: User) -> str:
-    return scope_of(user, everyone=may_view_every_deal)
 
 
 def _submitted_message(deal: DealRequest) -> str:

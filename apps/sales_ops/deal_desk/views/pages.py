@@ -1,17 +1,15 @@
-"""The deal requests' list, the request form (new and edit) and its live route preview."""
+"""The request form (new and edit) and its live route preview."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import ApplicationError
-from apps.core.permissions import may_request_deal
-from apps.sales_ops.deal_desk import selectors, services
+from apps.sales_ops.deal_desk import services
 from apps.sales_ops.deal_desk.forms import (
     DealRequestForm,
 )
@@ -19,49 +17,10 @@ from apps.sales_ops.deal_desk.views.common import (
     Status,
     _open_opportunities,
     _render,
-    _scope,
     _submitted_message,
     _visible,
 )
 from apps.sales_ops.models import DealRequest
-
-REQUESTS_PER_PAGE = 50
-
-
-# --- the list ------------------------------------------------------------------------------------------------
-
-STATUS_TABS = [
-    ("", "All"),
-    (Status.DRAFT, "Drafts"),
-    (Status.SUBMITTED, "Under review"),
-    (Status.CHANGES_REQUESTED, "Changes requested"),
-    (Status.APPROVED, "Approved"),
-    (Status.REJECTED, "Rejected"),
-    (Status.RECALLED, "Recalled"),
-    (Status.EXPIRED, "Expired"),
-]
-
-
-@login_required
-def deal_list(request):
-    """The requests the user may see, newest first, filtered by status."""
-    status = request.GET.get("status", "")
-    status = status if status in Status.values else ""
-    requests = selectors.deal_request_list(user=request.user)
-    if status:
-        requests = requests.filter(status=status)
-    page = Paginator(requests, REQUESTS_PER_PAGE).get_page(request.GET.get("page"))
-    return _render(
-        request,
-        "sales_ops/deals/list.html",
-        {
-            "page": page,
-            "status": status,
-            "tabs": STATUS_TABS,
-            "scope": _scope(request.user),
-            "may_request": may_request_deal(request.user),
-        },
-    )
 
 
 @login_required
