@@ -13,7 +13,7 @@ from apps.sales_ops.deal_desk.models import (
 class DealRequestFilter(filters.FilterSet):
     q = filters.CharFilter(method="filter_q", label="Search", max_length=100)
     status = filters.MultipleChoiceFilter(choices=DealRequest.Status.choices)
-    requester = IdFilter(field_name="requester_id")
+    requester = IdFilter(field_name="requester_id", label="Rep")
     opportunity = IdFilter(field_name="opportunity_id")
     account = IdFilter(field_name="opportunity__account_id", label="Account")
     segment = filters.MultipleChoiceFilter(
@@ -28,7 +28,22 @@ class DealRequestFilter(filters.FilterSet):
 
     class Meta:
         model = DealRequest
-        fields = ["status", "requester", "opportunity", "currency", "inbox"]
+        # In this order on the page's form.
+        fields = [
+            "q",
+            "status",
+            "requester",
+            "inbox",
+            "segment",
+            "territory",
+            "submitted_after",
+            "submitted_before",
+            "discount_min",
+            "discount_max",
+            "currency",
+            "opportunity",
+            "account",
+        ]
 
     def filter_q(self, queryset, name, value):
         """The opportunity's or its account's name containing every word of `value`."""
