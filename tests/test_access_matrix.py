@@ -244,6 +244,7 @@ ROUTES = {
     "GET marketing_ops:budget": (None, "marketing ops"),
     "GET marketing_ops:budget_csv": (None, "marketing ops"),
     "GET marketing_ops:roi": (None, "everyone"),
+    "GET marketing_ops:campaign_list": (None, "marketing ops"),
     "GET marketing_ops:content_library": (None, "everyone"),
     "GET marketing_ops:content_create": (None, "marketing ops"),
     "GET marketing_ops:content_review_queue": (None, "marketing ops"),
