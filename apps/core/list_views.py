@@ -40,6 +40,13 @@ def list_view(record_list: RecordList):
 def _filterset(request, record_list: RecordList):
     # The request too, as the API gives it: a filter may depend on the viewer (the deal desk's "waiting for you").
     filterset = record_list.filterset_class(request.GET, queryset=record_list.queryset(request.user), request=request)
+    # drf-spectacular, generating the API schema, builds the form field of each filter with choices on the FilterSet
+    # class, before django-filter knows its model: that cached field has no label, and every later FilterSet copies
+    # it. The filter's own label (this instance knows its model) is the one to show.
+    for name, filter_ in filterset.filters.items():
+        field = filterset.form.fields.get(name)
+        if field is not None and not field.label:
+            field.label = filter_.label
     widgets = record_list.page_widgets(request.user) if record_list.page_widgets else {}
     widgets.setdefault("q", forms.TextInput(attrs={"type": "search", "placeholder": "Words to look for"}))
     for name, widget in widgets.items():

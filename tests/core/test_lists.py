@@ -97,6 +97,14 @@ def test_an_unknown_filter_value_is_a_400_naming_the_filter(client, rep):
     assert "Stage:" in response.content.decode()
 
 
+def test_the_filters_keep_their_labels_after_the_api_schema_was_generated(client, rep):
+    client.force_login(rep)
+    assert client.get("/api/schema/").status_code == 200
+    response = client.get("/opportunities/?stage=won-ish")
+    assert response.status_code == 400 and "Stage: Select a valid choice." in response.content.decode()
+    assert response.context["filterset"].form.fields["stage"].label == "Stage"
+
+
 def test_keyset_pages_walk_every_row_once_in_order_and_back(client, rep):
     for score in range(120):
         LeadFactory(owner=rep, score=score % 7)
