@@ -9,13 +9,17 @@ from apps.core.permissions import may_manage_budgets
 from apps.core.record_lists import DATE, people_choices, territory_choices
 from apps.marketing_ops.budgets import selectors
 from apps.marketing_ops.budgets.filters import CampaignFilter
-from apps.marketing_ops.budgets.models import Campaign
+from apps.marketing_ops.budgets.models import Campaign, Program
 
 
 def _owner_choices() -> list[tuple]:
     """Everyone who owns a campaign, by name (one query)."""
     owners = User.objects.filter(pk__in=Campaign.objects.order_by().values("owner_id"))
     return people_choices(owners.order_by("first_name", "last_name", "username"))
+
+
+def _program_choices() -> list[tuple]:
+    return [("", "Any program"), *Program.objects.order_by("name").values_list("pk", "name")]
 
 
 def _quarter_choices() -> list[tuple]:
@@ -68,6 +72,7 @@ CAMPAIGNS = RecordList(
         "owner": forms.Select(choices=_owner_choices()),
         "quarter": forms.Select(choices=_quarter_choices()),
         "territory": forms.Select(choices=territory_choices()),
+        "program": forms.Select(choices=_program_choices()),
         "runs_from": DATE,
         "runs_until": DATE,
     },

@@ -84,6 +84,7 @@ DEAL_REQUESTS = RecordList(
     page_widgets=lambda user: {
         "requester": forms.Select(choices=people_choices(selectors.deal_requesters(user=user))),
         "territory": forms.Select(choices=territory_choices()),
+        "inbox": forms.Select(choices=[("", "Either"), ("true", "Yes"), ("false", "No")]),
         "submitted_after": DATE,
         "submitted_before": DATE,
     },

@@ -89,6 +89,7 @@ def test_waiting_for_your_decision_is_the_same_on_the_page_and_in_the_api(client
     client.force_login(manager)
     assert _page_ids(client, "/sales/deals/?inbox=true") == _api_ids(api.as_user(manager), f"{API}?inbox=true")
     assert _page_ids(client, "/sales/deals/?inbox=true") == {waiting.pk}
+    assert '<option value="true" selected>Yes</option>' in client.get("/sales/deals/?inbox=true").content.decode()
 
 
 # --- who sees which rows -------------------------------------------------------------------------------------------
