@@ -49,12 +49,13 @@ DEAL_REQUESTS = RecordList(
     sorts={
         "newest": Sort("Newest first", ("-created_at",)),
         "oldest": Sort("Oldest first", ("created_at",)),
-        "updated": Sort("Recently updated first", ("-updated_at",)),
         "discount": Sort("Largest discount first", ("-discount_percent",)),
         "amount": Sort("Largest net amount first", ("-net_amount",)),
         "status": Sort("Status, then newest", ("status", "-created_at")),
     },
     default_sort="newest",
+    primary_filters=("q", "status", "requester", "inbox"),
+    id_filters=("opportunity", "account"),
     columns=("Request", "Opportunity", "Rep", "Net amount", "Discount", "Status", "Waiting on", "Submitted"),
     rows_template="sales_ops/deals/_list_rows.html",
     csv_fields=(

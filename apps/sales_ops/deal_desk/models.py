@@ -109,6 +109,11 @@ class DealRequest(models.Model):
         indexes = [
             models.Index(fields=["status", "expires_at"], name="deal_request_expiry"),
             models.Index(fields=["requester", "status"], name="deal_request_requester"),
+            # The deal list's sorts (deal_desk/lists.py), each with the key that makes its keyset pages.
+            models.Index(fields=["created_at", "id"], name="deal_created_keyset"),
+            models.Index(fields=["discount_percent", "id"], name="deal_discount_keyset"),
+            models.Index(fields=["net_amount", "id"], name="deal_amount_keyset"),
+            models.Index(fields=["status", "-created_at", "-id"], name="deal_status_keyset"),
         ]
 
     def __str__(self):
