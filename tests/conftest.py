@@ -1,7 +1,7 @@
 """Fixtures shared by every test: users in each role, an API client per role, an in-memory outbox."""
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django.http import HttpRequest
 from django.test import Client
 from rest_framework.test import APIClient
@@ -28,6 +28,22 @@ def _fast_and_local(settings, tmp_path):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = False
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Before the test databases are made: close every connection, and every pool, opened while collecting.
+
+    Django keys a PostgreSQL pool by alias and fixes its connection arguments when it makes it; switching to the
+    test database changes the settings, not a pool made before (Django closes pools only around cloning and
+    destroying test databases). Collecting tests/core/test_schema.py loads the schema through WSGI, which reads
+    the database: the pool made then would go on serving the database DATABASE_URL names, not the test
+    database, to the migrations and to every connection opened afterwards (each thread of a concurrency test).
+    """
+    connections.close_all()
+    for each in connections.all():
+        if hasattr(each, "close_pool"):
+            each.close_pool()
 
 
 class SigningInClient(Client):

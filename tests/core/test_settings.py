@@ -6,7 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
+from django.db import connection
+
+from tests.concurrency import run_at_once
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -151,3 +155,18 @@ def test_a_bucket_name_stores_files_in_private_s3_compatible_storage():
     assert storage["OPTIONS"]["bucket_name"] == "smops-files"
     assert storage["OPTIONS"]["endpoint_url"] == "http://minio:9000"
     assert storage["OPTIONS"]["default_acl"] == "private"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_connection_the_suite_opens_is_to_the_test_database(on_postgres):
+    """The main thread's and each thread's: a pool made while collecting (before the test database existed)
+    would hand the threads connections to the database DATABASE_URL names (tests/conftest.py closes it)."""
+
+    def database():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_database()")
+            return cursor.fetchone()[0]
+
+    name = connection.settings_dict["NAME"]
+    assert name.startswith("test_")
+    assert [database(), *run_at_once(database, times=3)] == [name] * 4

@@ -326,7 +326,8 @@ class DealApprovalStep(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     remind_at = models.DateTimeField(null=True, blank=True)
     escalate_at = models.DateTimeField(null=True, blank=True)
-    # The scan's next look: the reminder, then the escalation; None once both are done or the step is over.
+    # The scan's next look: the announcement (asking the approvers, due at activation), the reminder, then the
+    # escalation; None once all are done or the step is over.
     next_check_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

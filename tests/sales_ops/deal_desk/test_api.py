@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.core.factories import OpportunityFactory, UserFactory
-from apps.core.models import OpportunityStage
+from apps.core.models import OpportunityStage, Role
 from apps.sales_ops.deal_desk import services as services
 from apps.sales_ops.deal_desk.factories import ApprovalRuleFactory, DealRequestFactory
 from apps.sales_ops.models import (
@@ -431,6 +431,25 @@ def test_the_list_query_count_does_not_grow_with_the_page(api, manager, rep, rul
 
     client.get(URL)  # warm up: the user's roles are read once and cached
     assert queries(3) == queries(30)
+
+
+def test_the_inbox_costs_the_same_queries_for_10_or_50_waiting_requests(api, manager, rule):
+    reps = [UserFactory(roles=[Role.REP], manager=manager) for _ in range(5)]
+    client = api.as_user(manager)
+
+    def queries(waiting):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(URL, {"inbox": "true", "page_size": 50})
+        assert len(response.json()["results"]) == waiting
+        return len(captured)
+
+    client.get(URL)  # warm up: the user's roles are read once and cached
+    for index in range(10):
+        submitted(reps[index % 5])
+    few = queries(10)
+    for index in range(40):
+        submitted(reps[index % 5])
+    assert queries(50) == few
 
 
 def test_the_list_pages_by_cursor(api, rep):

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.core import signing
+from django.test import TestCase
 
 from apps.core.factories import OpportunityFactory, UserFactory
 from apps.core.models import EmailMessage, NotificationKind, Role
@@ -43,7 +44,13 @@ def team(vp, manager, rep):
 def submitted(rep, **rule) -> DealRequest:
     ApprovalRuleFactory(name=rule.pop("name", "Manager"), **rule)
     request = DealRequestFactory(opportunity=OpportunityFactory(owner=rep), requester=rep)
-    return services.deal_request_submit(request_id=request.pk, actor=rep)
+    with committed():  # the approvers are asked once the submission commits
+        return services.deal_request_submit(request_id=request.pk, actor=rep)
+
+
+def committed():
+    """Run what the commit sets off, as production does after the service's transaction."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
 
 
 def link_of(user) -> str:

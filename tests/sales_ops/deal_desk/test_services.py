@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 from django.db import connection
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -28,6 +29,7 @@ from apps.sales_ops.models import (
     ApprovalRule,
     DealApprovalStep,
     DealDecision,
+    DealDecisionLink,
     DealEvent,
     DealFlag,
     DealRequest,
@@ -76,7 +78,18 @@ def draft(rep, **fields) -> DealRequest:
     return DealRequestFactory(opportunity=opportunity, requester=rep, **fields)
 
 
+def committed():
+    """Run what the commit sets off (asking a step's approvers, delivering e-mail), as production does after
+    the service's transaction; the test's own transaction never commits."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
 def submit(request: DealRequest) -> DealRequest:
+    with committed():
+        return submit_uncommitted(request)
+
+
+def submit_uncommitted(request: DealRequest) -> DealRequest:
     return services.deal_request_submit(request_id=request.pk, actor=request.requester)
 
 
@@ -85,7 +98,10 @@ def route_names(request: DealRequest) -> list[str]:
 
 
 def approve(request, user, comment="ok", **kwargs):
-    return services.deal_request_decide(request_id=request.pk, actor=user, outcome="approve", comment=comment, **kwargs)
+    with committed():
+        return services.deal_request_decide(
+            request_id=request.pk, actor=user, outcome="approve", comment=comment, **kwargs
+        )
 
 
 # --- creating, and bad input ----------------------------------------------------------------------------------
@@ -278,7 +294,7 @@ def test_routing_against_200_rules_costs_a_fixed_number_of_queries(team, finance
     assert queries_to_submit() == few
 
 
-def test_submitting_against_200_rules_takes_15_queries_and_writes_the_route_in_bulk(
+def test_submitting_against_200_rules_takes_10_queries_and_asks_the_approvers_after_commit(
     team, finance, vp, django_assert_num_queries
 ):
     approvers = [(Kind.MANAGER, None), (Kind.GROUP, finance), (Kind.USER, vp)]
@@ -286,27 +302,44 @@ def test_submitting_against_200_rules_takes_15_queries_and_writes_the_route_in_b
         ApprovalRuleFactory(name=f"R{i}", discount_over=Decimal("10" if i < 5 else "50"), approvers=approvers)
     request = draft(team)  # 20 % off: five steps of three approvers
     # The request locked with its people; the rules with their territories; their approvers; the groups'
-    # members; the steps, approvers, candidates and timeline, one insert each; the delegations of the first
-    # step's approvers; their e-mail decision links, in one insert; the request and its history row; the
-    # recipients' notification preferences; the outbox rows written and read back. The two more are the
-    # savepoint and its release around the service (the test runs in a transaction).
-    with django_assert_num_queries(15 + 2):
-        submit(request)
+    # members; the steps, approvers, candidates and timeline, one insert each; the request and its history
+    # row. The two more are the savepoint and its release around the service (the test runs in a transaction).
+    # Asking the approvers (delegations, decision links, preferences, outbox rows) waits for the commit.
+    with committed(), django_assert_num_queries(10 + 2):
+        submit_uncommitted(request)
     request.refresh_from_db()
     assert request.steps.count() == 5
     first = request.steps.get(position=1)
     assert request.active_step == first and first.status == DealApprovalStep.Status.PENDING
-    assert first.remind_at is not None and first.next_check_at == first.remind_at
+    assert first.remind_at is not None and first.next_check_at == first.remind_at  # announced
     kinds = list(request.events.values_list("kind", flat=True))
     assert kinds == [
         DealEvent.Kind.SUBMITTED,
         DealEvent.Kind.ROUTED,
         DealEvent.Kind.STEP_REACHED,
     ]
-    # The first step's candidates (manager, both of finance, the VP), each asked once.
+    # The first step's candidates (manager, both of finance, the VP), each asked once, with their own link.
     assert sorted(EmailMessage.objects.values_list("to", flat=True)) == sorted(
         [["fay@example.com"], ["finn@example.com"], ["mgr@example.com"], ["vp@example.com"]]
     )
+    assert sorted(first.email_links.values_list("user__username", flat=True)) == ["fay", "finn", "mgr", "vp"]
+
+
+def test_asking_a_steps_approvers_costs_the_same_for_2_or_12_of_them(team, django_assert_max_num_queries):
+    def queries_to_announce(size):
+        group = Group.objects.create(name=f"g{size}")
+        for i in range(size):
+            UserFactory(username=f"{size}-{i}", email=f"{size}-{i}@example.com").groups.add(group)
+        ApprovalRule.objects.update(active=False)
+        ApprovalRuleFactory(name=f"R{size}", approvers=[(Kind.GROUP, group)])
+        with TestCase.captureOnCommitCallbacks(execute=False):
+            request = submit_uncommitted(draft(team))
+        with CaptureQueriesContext(connection) as queries:
+            assert services.deal_step_announce(step_id=request.active_step_id) == 1
+        assert request.active_step.email_links.count() == size
+        return len(queries)
+
+    assert queries_to_announce(2) == queries_to_announce(12)
 
 
 # --- deciding ---------------------------------------------------------------------------------------------------
@@ -506,10 +539,11 @@ def test_approvers_are_asked_after_commit_and_the_rep_hears_once_when_the_round_
     ApprovalRuleFactory(name="B", step_order=2, approvers=[(Kind.USER, vp)])
     request = draft(team)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        submit(request)
-    assert mail.outbox == []  # nothing leaves before the commit
-    for callback in callbacks:
-        callback()
+        services.deal_request_submit(request_id=request.pk, actor=team)
+    assert mail.outbox == [] and not EmailMessage.objects.exists()  # nobody is asked before the commit
+    with django_capture_on_commit_callbacks(execute=True):  # the commit: the manager is asked, the mail sent
+        for callback in callbacks:
+            callback()
     assert [m.to for m in mail.outbox] == [["mgr@example.com"]]
     assert "Approval needed" in mail.outbox[0].subject
     with django_capture_on_commit_callbacks(execute=True):
@@ -535,6 +569,35 @@ def test_a_rejection_ends_the_round_with_one_email_listing_its_decisions(team, v
     assert [m.idempotency_key for m in to_rep] == [f"deal-desk:request:{request.pk}:1:rejected"]
     assert [step["decisions"][0]["outcome"] for step in to_rep[0].context["decisions"]] == ["Approved", "Rejected"]
     assert to_rep[0].context["comment"] == "Too deep a cut"
+
+
+def test_an_announcement_lost_with_the_broker_is_made_by_the_scan_once(team, vp, frozen):
+    ApprovalRuleFactory(approvers=[(Kind.MANAGER, None), (Kind.USER, vp)])
+    with TestCase.captureOnCommitCallbacks(execute=False):  # the commit's task never reaches a worker
+        request = submit_uncommitted(draft(team))
+    assert not EmailMessage.objects.exists()
+    frozen.now = T0 + dt.timedelta(minutes=1)
+    assert services.deal_desk_scan() == 1
+    assert services.deal_desk_scan() == 0
+    assert services.deal_step_announce(step_id=request.active_step_id) == 0  # the task, late: nothing left to do
+    asked = EmailMessage.objects.filter(idempotency_key__contains=":ask:")
+    assert sorted(m.to[0] for m in asked) == ["mgr@example.com", "vp@example.com"]
+    assert request.active_step.email_links.count() == 2
+    step = DealApprovalStep.objects.get(pk=request.active_step_id)
+    assert step.next_check_at == step.remind_at  # the reminder still counts from the activation
+    assert not request.events.filter(kind__in=["reminded", "escalated"]).exists()
+
+
+def test_a_request_recalled_before_its_approvers_were_asked_tells_nobody(team):
+    ApprovalRuleFactory()
+    with TestCase.captureOnCommitCallbacks(execute=False) as callbacks:
+        request = submit_uncommitted(draft(team))
+    with committed():
+        services.deal_request_recall(request_id=request.pk, actor=team)
+        for callback in callbacks:  # the announcement comes after the recall: the step is no longer due
+            callback()
+    assert services.deal_desk_scan() == 0
+    assert not EmailMessage.objects.exists() and not DealDecisionLink.objects.exists()
 
 
 def test_a_recall_tells_the_approvers_who_have_not_answered_yet(team, vp, django_capture_on_commit_callbacks):

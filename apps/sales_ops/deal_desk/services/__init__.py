@@ -34,7 +34,7 @@ from apps.sales_ops.deal_desk.services.routing import (
     deal_route_plan,
     deal_route_preview,
 )
-from apps.sales_ops.deal_desk.services.scan import deal_desk_scan
+from apps.sales_ops.deal_desk.services.scan import deal_desk_scan, deal_step_announce
 
 __all__ = [
     "Status",
@@ -63,6 +63,7 @@ __all__ = [
     "deal_delegation_create",
     "deal_delegation_end",
     "deal_desk_scan",
+    "deal_step_announce",
     "LinkGone",
     "deal_link_check",
     "deal_link_decide",

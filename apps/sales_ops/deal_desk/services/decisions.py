@@ -129,9 +129,13 @@ def deal_request_recall(*, request_id: int, actor: User, reason: str = "") -> De
         raise ConflictError(
             f"Only a request under review can be recalled; this one is {request.get_status_display().lower()}."
         )
-    now, reason, step = timezone.now(), _text(reason, "reason"), request.active_step
+    now, reason = timezone.now(), _text(reason, "reason")
+    # Locked as the announcement locks it: either the approvers were asked before this, or they never will be.
+    step = DealApprovalStep.objects.select_for_update().get(pk=request.active_step_id)
+    asked = step.next_check_at != step.activated_at  # still due for its announcement: nobody was asked yet
     # Whoever was asked and has not answered yet is told that nothing waits for them any more.
-    emails = _to_approvers(request, step, "recalled", now=now, people=_undecided_candidates([step])[step.pk])
+    waiting = _undecided_candidates([step])[step.pk] if asked else []
+    emails = _to_approvers(request, step, "recalled", now=now, people=waiting) if waiting else []
     _close_route(request, step_status=None, active=None, now=now)
     request.status = Status.RECALLED
     request.save(update_fields=["status", "active_step", "updated_at"])

@@ -15,6 +15,7 @@ from django.utils import timezone
 from apps.core import business_time, exchange_rates
 from apps.core.exceptions import ApplicationError, ConflictError
 from apps.core.models import Opportunity, User
+from apps.core.services.dispatch import enqueue_after_commit
 from apps.core.services.outbox import OutgoingEmail, email_enqueue_many
 from apps.sales_ops.deal_desk.models import (
     ApprovalRule,
@@ -25,7 +26,7 @@ from apps.sales_ops.deal_desk.models import (
     RuleApprover,
 )
 from apps.sales_ops.deal_desk.services.drafts import _unsaved_request
-from apps.sales_ops.deal_desk.services.emails import _day, _round_email, _to_approvers
+from apps.sales_ops.deal_desk.services.emails import _day, _round_email
 from apps.sales_ops.deal_desk.services.guards import (
     Kind,
     Status,
@@ -237,8 +238,13 @@ def deal_request_resubmit(*, request_id: int, actor: User) -> DealRequest:
 
 def _route(request: DealRequest, *, actor: User, carry: bool) -> DealRequest:
     """Write the route in a fixed number of queries whatever its length: the steps, their approvers, the
-    candidates and the timeline each in one bulk insert, the first step reached before it is written, and the
-    e-mails it sends as one batch of outbox rows (delivered after the commit)."""
+    candidates and the timeline each in one bulk insert, the first step reached before it is written.
+
+    Asking the first step's approvers (their delegates, decision links, notification preferences, outbox rows)
+    waits for the commit: the step is written due for its announcement, which a task does straight after the
+    commit and the scan does if that task is lost (`_announce_after_commit`). A request approved at once (no
+    rule applies, or every step's approval kept) e-mails the rep here.
+    """
     _check_opportunity(request.opportunity, request.requester)
     plan = deal_route_plan(request)
     problems = [problem for step in plan for problem in step.problems]
@@ -299,17 +305,14 @@ def _route(request: DealRequest, *, actor: User, carry: bool) -> DealRequest:
     ]
     if active is None:
         events.append(_conclude(request, steps, now=now))
-        emails = [_approved_email(request)]
     else:
         request.active_step = active
         events.append(DealEvent(request=request, kind=Kind.STEP_REACHED, step=active, at=now, detail=active.name))
-        # The candidates are the plan's: no need to read back what was just written.
-        people = {u.pk: u for p in plan[steps.index(active)].approvers for u in p.candidates}
-        emails = _to_approvers(request, active, "ask", now=now, people=[people[pk] for pk in sorted(people)])
+        _announce_after_commit(active)
     DealEvent.objects.bulk_create(events)
     _save_route_fields(request)
-    if emails:
-        email_enqueue_many(emails)
+    if active is None:
+        email_enqueue_many([_approved_email(request)])
     return request
 
 
@@ -328,28 +331,35 @@ def _approved_steps(request: DealRequest) -> dict[tuple, DealApprovalStep]:
 def _advance(request: DealRequest, steps: list[DealApprovalStep], *, now: dt.datetime) -> None:
     """After a decision: reach the first step not yet approved, or approve the request when none is left."""
     step = next((s for s in steps if s.status != StepStatus.APPROVED), None)
-    emails: list[OutgoingEmail] = []
     if step is None:
         _conclude(request, steps, now=now).save()
-        emails.append(_approved_email(request))
     else:
         _activate(request, step, now=now)
         step.save(update_fields=["status", "activated_at", "remind_at", "escalate_at", "next_check_at"])
         request.active_step = step
         DealEvent.objects.create(request=request, kind=Kind.STEP_REACHED, step=step, at=now, detail=step.name)
-        emails += _to_approvers(request, step, "ask", now=now)
+        _announce_after_commit(step)
     _save_route_fields(request)
-    if emails:
-        email_enqueue_many(emails)
+    if step is None:
+        email_enqueue_many([_approved_email(request)])
 
 
 def _activate(request: DealRequest, step: DealApprovalStep, *, now: dt.datetime) -> None:
-    """The step waits on its approvers from now: its reminder and escalation in the requester's working time."""
+    """The step waits on its approvers from now: its reminder and escalation in the requester's working time,
+    and its announcement (asking the approvers) due now, so that a lost task leaves it to the scan."""
     schedule = _schedule(request)
     step.status, step.activated_at = StepStatus.PENDING, now
     step.remind_at = business_time.add_working_time(schedule, now, dt.timedelta(hours=step.remind_after_hours))
     step.escalate_at = business_time.add_working_time(schedule, now, dt.timedelta(hours=step.escalate_after_hours))
-    step.next_check_at = step.remind_at
+    step.next_check_at = now
+
+
+def _announce_after_commit(step: DealApprovalStep) -> None:
+    """Ask the step's approvers once the step is committed (`deal_step_announce`); until then nobody is asked
+    for a step that may yet roll back. If the broker is down, the scan finds the step due within a minute."""
+    from apps.sales_ops.deal_desk.tasks import deal_step_announce_task  # tasks import the services
+
+    enqueue_after_commit(deal_step_announce_task, step.pk)
 
 
 def _conclude(request: DealRequest, steps: list[DealApprovalStep], *, now: dt.datetime) -> DealEvent:

@@ -1,7 +1,9 @@
-"""The deal desk's clock: reminders and escalations that have come due, and approvals that lapsed."""
+"""The deal desk's clock: steps to announce, reminders and escalations that have come due, and approvals that
+lapsed."""
 
 import datetime as dt
 
+from django.db import transaction
 from django.utils import timezone
 
 from apps.core.models.customers import CLOSED_STAGES
@@ -17,29 +19,53 @@ from apps.sales_ops.deal_desk.services.guards import Kind, Status, _undecided_ca
 
 
 def deal_desk_scan(*, now: dt.datetime | None = None, batch_size: int = 200) -> int:
-    """Remind the approvers of steps waiting too long, escalate breached steps, expire lapsed approvals.
+    """Ask the approvers of steps reached whose announcement was lost (the broker was down at the commit), remind
+    the approvers of steps waiting too long, escalate breached steps, expire lapsed approvals.
 
-    Runs every minute from beat; overlapping runs split the work (SKIP LOCKED) and each e-mail has its own
-    idempotency key, so each reminder and escalation is sent once. Returns how many steps and requests moved.
+    Runs every minute from beat; overlapping runs, and the announcement tasks, split the work (SKIP LOCKED) and
+    each e-mail has its own idempotency key, so each ask, reminder and escalation is sent once. Returns how many
+    steps and requests moved.
     """
     now = now or timezone.now()
-    due_steps = (
-        DealApprovalStep.objects.filter(next_check_at__lte=now)
-        .select_related("request__opportunity__account", "request__requester")
-        .order_by("next_check_at")
-    )
-    handled = in_locked_batches(due_steps, batch_size, lambda steps: _remind_or_escalate(steps, now))
+    handled = in_locked_batches(_due_steps(now), batch_size, lambda steps: _remind_or_escalate(steps, now))
     lapsed = DealRequest.objects.filter(status=Status.APPROVED, expires_at__lte=now).select_related(
         "opportunity__account", "requester"
     )
     return handled + in_locked_batches(lapsed, batch_size, lambda requests: _expire(requests, now))
 
 
+@transaction.atomic
+def deal_step_announce(*, step_id: int, now: dt.datetime | None = None) -> int:
+    """Ask the approvers of a step just reached, and whoever holds a delegation from them (queued after the
+    commit that reached it). The step is locked and moved on to its reminder, so the task run twice, or racing
+    the scan, asks once; a step decided or recalled meanwhile is no longer due and nobody is asked. Returns 1 if
+    this call did it."""
+    now = now or timezone.now()
+    steps = list(_due_steps(now).filter(pk=step_id).select_for_update(skip_locked=True, of=("self",)))
+    if steps:
+        _remind_or_escalate(steps, now)
+    return len(steps)
+
+
+def _due_steps(now: dt.datetime):
+    return (
+        DealApprovalStep.objects.filter(next_check_at__lte=now)
+        .select_related("request__opportunity__account", "request__requester")
+        .order_by("next_check_at")
+    )
+
+
 def _remind_or_escalate(steps: list[DealApprovalStep], now: dt.datetime) -> None:
+    """Whatever is due on each step, in its order: the announcement (due at activation), the reminder, then
+    the escalation; each moves `next_check_at` on to the next, so a step is never asked or reminded twice."""
     waiting = _undecided_candidates(steps)
     events, emails = [], []
     for step in steps:
         request = step.request
+        if step.next_check_at == step.activated_at:
+            people = sorted(waiting[step.pk], key=lambda person: person.pk)
+            emails += _to_approvers(request, step, "ask", now=now, people=people)
+            step.next_check_at = step.remind_at
         if step.next_check_at == step.remind_at and step.remind_at <= now:
             events.append(
                 DealEvent(request=request, kind=Kind.REMINDED, step=step, at=now, detail=_names(waiting[step.pk]))
