@@ -184,3 +184,23 @@ def test_money_text_rounds_half_away_from_zero_and_groups(value, text):
 
 def test_percent_text_rounds_to_a_tenth():
     assert (percent_text(D("94.95")), percent_text(None)) == ("95.0 %", "—")
+
+
+def _spending(count: int, owner, lines: int) -> None:
+    """`count` campaigns with `lines` invoices each."""
+    envelope = EnvelopeFactory(amount=D(10**9))
+    for campaign in CampaignFactory.create_batch(count, envelope=envelope, owner=owner, planned_amount=D(1000)):
+        for _ in range(lines):
+            post(campaign, "1.00")
+
+
+def test_the_page_reads_the_stored_totals_in_the_same_queries_at_10_and_100_campaigns(client, marketing_ops):
+    client.force_login(marketing_ops)
+    _spending(10, marketing_ops, lines=1)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(URL).status_code == 200
+    _spending(90, marketing_ops, lines=3)
+    with CaptureQueriesContext(connection) as big:
+        assert client.get(URL).status_code == 200
+    assert len(big) == len(small)
+    assert not [query["sql"] for query in big if "marketing_ops_spendentry" in query["sql"]]  # the ledger is not read

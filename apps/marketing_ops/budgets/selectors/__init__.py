@@ -9,6 +9,7 @@ from apps.marketing_ops.budgets.selectors.figures import (
     ZERO,
     BudgetFigures,
     BudgetStatus,
+    TotalsMismatch,
     budget_figures,
     campaign_budget,
     commitment_remaining,
@@ -19,6 +20,8 @@ from apps.marketing_ops.budgets.selectors.figures import (
     projection,
     spend_sums,
     spend_totals,
+    spend_totals_mismatches,
+    spend_totals_recomputed,
 )
 from apps.marketing_ops.budgets.selectors.lists import (
     campaign_list,
@@ -56,6 +59,7 @@ __all__ = [
     "CampaignLine",
     "CampaignPage",
     "ChannelLine",
+    "TotalsMismatch",
     "attribution",
     "budget_export_rows",
     "budget_figures",
@@ -75,4 +79,6 @@ __all__ = [
     "spend_list",
     "spend_sums",
     "spend_totals",
+    "spend_totals_mismatches",
+    "spend_totals_recomputed",
 ]

@@ -9,9 +9,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
 from django.conf import settings
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 
-from apps.marketing_ops.budgets.models import BudgetAlert, Campaign, CampaignStatus, SpendEntry, SpendKind
+from apps.marketing_ops.budgets.models import (
+    BudgetAlert,
+    Campaign,
+    CampaignSpendTotals,
+    CampaignStatus,
+    SpendEntry,
+    SpendKind,
+)
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -192,6 +199,22 @@ CAMPAIGN_FIGURE_FIELDS = (
 )
 
 
+# The stored totals beside a campaign's own columns, through one LEFT JOIN: None for a campaign with no spend yet.
+STORED_TOTALS = {"committed": F("spend_totals__committed"), "actual": F("spend_totals__actual")}
+
+
+def figure_rows(campaigns: QuerySet[Campaign], *fields: str) -> QuerySet[dict]:
+    """The campaigns as plain rows with what their figures need (and `fields`), their totals joined: one query."""
+    return campaigns.values(*CAMPAIGN_FIGURE_FIELDS, *fields, **STORED_TOTALS)
+
+
+def spend_totals(campaigns: QuerySet[Campaign]) -> dict[int, tuple[Decimal, Decimal]]:
+    """(open commitments, actual) per campaign in `campaigns` that has spend, as stored: one query, one row each."""
+    stored = CampaignSpendTotals.objects.filter(campaign__in=campaigns.values("pk"))
+    rows = stored.values_list("campaign_id", "committed", "actual")
+    return {pk: (committed, actual) for pk, committed, actual in rows}
+
+
 def spend_sums(campaigns: QuerySet[Campaign]) -> QuerySet[dict]:
     """The one aggregate over the ledger: orders, what invoices settled of them, and invoices, per campaign."""
     return (
@@ -206,24 +229,43 @@ def spend_sums(campaigns: QuerySet[Campaign]) -> QuerySet[dict]:
     )
 
 
-def spend_totals(campaigns: QuerySet[Campaign]) -> dict[int, tuple[Decimal, Decimal]]:
-    """(open commitments, actual) per campaign in `campaigns`, summed by the database in one query."""
+def spend_totals_recomputed(campaigns: QuerySet[Campaign]) -> dict[int, tuple[Decimal, Decimal]]:
+    """What `spend_totals` must say, summed again from the ledger (one GROUP BY over every line): the check."""
     return {row["campaign_id"]: (row["committed"] - row["settled"], row["actual"]) for row in spend_sums(campaigns)}
 
 
+@dataclass(frozen=True)
+class TotalsMismatch:
+    """A campaign whose stored totals are not its ledger's: (committed, actual) as stored and as summed."""
+
+    campaign_id: int
+    stored: tuple[Decimal, Decimal]
+    ledger: tuple[Decimal, Decimal]
+
+
+def spend_totals_mismatches(campaigns: QuerySet[Campaign] | None = None) -> list[TotalsMismatch]:
+    """Every campaign (of `campaigns`, else all) whose stored totals differ from its ledger summed; [] when right."""
+    campaigns = Campaign.objects.all() if campaigns is None else campaigns
+    stored, ledger, none = spend_totals(campaigns), spend_totals_recomputed(campaigns), (ZERO, ZERO)
+    return [
+        TotalsMismatch(pk, stored.get(pk, none), ledger.get(pk, none))
+        for pk in sorted(stored.keys() | ledger.keys())
+        if stored.get(pk, none) != ledger.get(pk, none)
+    ]
+
+
 def budget_figures(campaigns: QuerySet[Campaign], *, today: dt.date) -> dict[int, BudgetFigures]:
-    """Each campaign's figures, in two queries however many campaigns and spend entries there are."""
-    totals = spend_totals(campaigns)
-    return {row["id"]: _figures(row, totals, today) for row in campaigns.values(*CAMPAIGN_FIGURE_FIELDS).order_by()}
+    """Each campaign's figures, in one query however many campaigns and spend entries there are."""
+    return {row["id"]: _figures(row, today) for row in figure_rows(campaigns).order_by()}
 
 
-def _figures(row: dict, totals: dict, today: dt.date) -> BudgetFigures:
-    committed, actual = totals.get(row["id"], (ZERO, ZERO))
+def _figures(row: dict, today: dt.date) -> BudgetFigures:
+    """A campaign's figures from its `figure_rows` row."""
     return BudgetFigures(
         campaign_id=row["id"],
         planned=row["planned_amount"],
-        committed=committed,
-        actual=actual,
+        committed=ZERO if row["committed"] is None else row["committed"],
+        actual=ZERO if row["actual"] is None else row["actual"],
         start=row["start_date"],
         end=row["end_date"],
         today=today,

@@ -1,8 +1,9 @@
 """The budget page's read path: the quarter's totals, its channels, who is off track, and one page of campaigns.
 
 The page stays the same size at any volume: every campaign of the quarter is read once as a plain row (no model
-instances) to sum the channels and find who is off track, but only a page of campaigns and the top of the
-off-track list are shown, and only those get their owner read. Five queries, however many campaigns.
+instances) with its stored spend totals joined (the ledger is never summed here) to sum the channels and find who
+is off track, but only a page of campaigns and the top of the off-track list are shown, and only those get their
+owner read. Three queries, however many campaigns and spend lines.
 """
 
 import datetime as dt
@@ -16,20 +17,19 @@ from django.db.models import Sum
 from apps.core.quarters import quarter_bounds
 from apps.marketing_ops.budgets.models import BudgetEnvelope, Campaign, CampaignStatus, Channel
 from apps.marketing_ops.budgets.selectors.figures import (
-    CAMPAIGN_FIGURE_FIELDS,
     ZERO,
     BudgetFigures,
     BudgetStatus,
     _figures,
+    figure_rows,
     money_text,
     percent_text,
-    spend_totals,
 )
 
 PAGE_SIZE = 50
 OFF_TRACK_SHOWN = 10
 
-_ROW_FIELDS = (*CAMPAIGN_FIGURE_FIELDS, "name", "channel")
+_ROW_FIELDS = ("name", "channel")  # beside what the figures need
 _CHANNEL_LABELS = dict(Channel.choices)
 _CAMPAIGN_STATUS_LABELS = dict(CampaignStatus.choices)
 _SEVERITY = {BudgetStatus.OVER: 0, BudgetStatus.AT_RISK: 1, BudgetStatus.ON_TRACK: 2}
@@ -163,15 +163,13 @@ class BudgetReport:
 
 
 def _lines(quarter: str, today: dt.date) -> list[CampaignLine]:
-    """Every campaign of the quarter with its figures: two queries, rows not instances."""
-    campaigns = Campaign.objects.filter(fiscal_quarter=quarter)
-    totals = spend_totals(campaigns)
+    """Every campaign of the quarter with its figures: one query, rows not instances."""
     return [
         CampaignLine(
             CampaignRow(row["id"], row["name"], row["channel"], row["status"], row["start_date"], row["end_date"]),
-            _figures(row, totals, today),
+            _figures(row, today),
         )
-        for row in campaigns.values(*_ROW_FIELDS).order_by()
+        for row in figure_rows(Campaign.objects.filter(fiscal_quarter=quarter), *_ROW_FIELDS).order_by()
     ]
 
 
@@ -196,7 +194,7 @@ def budget_report(
 ) -> BudgetReport:
     """The quarter's totals and channels, the worst of who is off track, and page `page` of the campaigns.
 
-    Queries: the campaigns, their spend, the envelopes, the shown campaigns' owners (four, whatever the count).
+    Queries: the campaigns with their totals, the envelopes, the shown campaigns' owners (three, whatever the count).
     `show="off_track"` lists only the campaigns off track; `page` outside the pages is the nearest page.
     """
     quarter_bounds(quarter)  # refuses a malformed quarter
@@ -251,14 +249,13 @@ class ExportRow:
 
 
 def budget_export_rows(*, quarter: str, today: dt.date, chunk_size: int = 2000) -> Iterator[ExportRow]:
-    """Every campaign of the quarter with its figures and owner, read in chunks (two queries, streamed)."""
+    """Every campaign of the quarter with its figures and owner, read in chunks (one query, streamed)."""
     quarter_bounds(quarter)
     campaigns = Campaign.objects.filter(fiscal_quarter=quarter)
-    totals = spend_totals(campaigns)
     rows = (
-        campaigns.values(*_ROW_FIELDS, "owner__username", "owner__first_name", "owner__last_name")
+        figure_rows(campaigns, *_ROW_FIELDS, "owner__username", "owner__first_name", "owner__last_name")
         .order_by("channel", "name", "id")
         .iterator(chunk_size=chunk_size)
     )
     for row in rows:
-        yield ExportRow(row, _figures(row, totals, today))
+        yield ExportRow(row, _figures(row, today))
