@@ -57,12 +57,9 @@ def budget_page(request):
     channel_rows = [
         (line.label, line.planned, line.committed, line.actual, line.projected, "") for line in report.channels
     ]
-    campaign_rows = top_and_others(
-        [(line.campaign.name, f.planned, f.committed, f.actual, f.projected, f.status) for line in report.lines
-         for f in [line.figures]],
-        key=lambda row: (row[1], row[2] + row[3]),
-        others=_others_row,
-    )  # fmt: skip
+    # Ranked on the lines themselves, so that only the bars drawn become rows ("others" is one already).
+    largest = top_and_others(report.lines, key=_chart_rank, others=_others_row)
+    campaign_rows = [item if isinstance(item, tuple) else _chart_row(item) for item in largest]
     page = report.page
     return render(
         request,
@@ -94,10 +91,24 @@ def _channel_amounts(line) -> tuple:
     return line.envelope, line.planned, line.committed, line.actual, line.projected
 
 
-def _others_row(rest: list[tuple]) -> tuple:
+def _chart_rank(line) -> tuple:
+    """The campaign chart's order: the largest plans, then the most spoken for."""
+    return line.figures.planned, line.figures.spoken_for
+
+
+def _chart_row(line) -> tuple:
+    f = line.figures
+    return (line.campaign.name, f.planned, f.committed, f.actual, f.projected, f.status)
+
+
+def _others_row(rest: list) -> tuple:
     """The campaigns past the chart's top, drawn as one bar of their sums."""
-    sums = [sum((row[i] for row in rest), selectors.ZERO) for i in range(1, 5)]
+    figures = [line.figures for line in rest]
+    sums = [sum((getattr(f, name) for f in figures), selectors.ZERO) for name in CHART_SUMS]
     return (f"{len(rest):,} other campaigns", *sums, "")
+
+
+CHART_SUMS = ("planned", "committed", "actual", "projected")
 
 
 # The campaign table's columns: (heading, sort key or None, numeric).
@@ -179,16 +190,16 @@ def _csv_lines(rows) -> Iterator[str]:
     labels = dict(Channel.choices)
     for row in rows:
         campaign, shown = row.campaign, row.figures.shown()
-        owner = " ".join(filter(None, [campaign["owner__first_name"], campaign["owner__last_name"]]))
+        owner = " ".join(filter(None, [campaign.owner__first_name, campaign.owner__last_name]))
         yield writer.writerow(
             [
-                campaign["id"],
-                campaign["name"],
-                labels.get(campaign["channel"], campaign["channel"]),
-                owner or campaign["owner__username"],
-                campaign["status"],
-                campaign["start_date"],
-                campaign["end_date"],
+                campaign.id,
+                campaign.name,
+                labels.get(campaign.channel, campaign.channel),
+                owner or campaign.owner__username,
+                campaign.status,
+                campaign.start_date,
+                campaign.end_date,
                 *(shown[name] or "" for name in CSV_COLUMNS[7:14]),
                 shown["status"],
                 shown["currency"],

@@ -6,7 +6,6 @@ Every figure is Decimal in the company currency and unrounded; `money()` and `pe
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property
 
 from django.conf import settings
 from django.db.models import F, Q, QuerySet, Sum
@@ -70,11 +69,30 @@ def projection(*, committed: Decimal, actual: Decimal, start: dt.date, end: dt.d
     return max(spoken_for, actual * total / elapsed)
 
 
-@dataclass(frozen=True)
+class once:
+    """A value computed on its first read and kept on the instance, read as a plain attribute after that.
+
+    `functools.cached_property` does the same but takes a lock on every first read before Python 3.12; the
+    budget page reads three such values for each of 10,000 campaigns, and the locks cost it tens of ms.
+    """
+
+    def __init__(self, compute):
+        self.compute, self.name, self.__doc__ = compute, compute.__name__, compute.__doc__
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
+
+
+@dataclass
 class BudgetFigures:
     """One campaign's money: plan, open commitments, invoices, and what follows from them on `today`.
 
-    Frozen, so the figures derived from them are computed once (`cached_property` writes past the freeze).
+    Made once per campaign and never changed: the derived figures are computed on first read and kept (`once`).
+    Not a frozen dataclass: its `__init__` costs ten times a plain one's, which every page of a quarter's
+    10,000 campaigns would pay.
     """
 
     campaign_id: int
@@ -97,7 +115,7 @@ class BudgetFigures:
     def available(self) -> Decimal:
         return self.planned - self.spoken_for
 
-    @cached_property
+    @once
     def used_percent(self) -> Decimal | None:
         """Committed and actual as a share of the plan (None without a plan)."""
         return self.spoken_for * 100 / self.planned if self.planned else None
@@ -115,7 +133,7 @@ class BudgetFigures:
         """Invoiced per day since the start (None before it)."""
         return self.actual / self.days_elapsed if self.days_elapsed else None
 
-    @cached_property
+    @once
     def projected(self) -> Decimal:
         return projection(
             committed=self.committed, actual=self.actual, start=self.start, end=self.end, today=self.today
@@ -135,7 +153,7 @@ class BudgetFigures:
         """A finished campaign is over only when it spent more than its plan (or anything without one)."""
         return self.spoken_for > self.planned
 
-    @cached_property
+    @once
     def status(self) -> str:
         """Over, at risk or on track. A finished campaign that stayed within its plan is on track, however
         close to the plan it came: the thresholds warn of what may still happen, and nothing more will."""
@@ -203,9 +221,11 @@ CAMPAIGN_FIGURE_FIELDS = (
 STORED_TOTALS = {"committed": F("spend_totals__committed"), "actual": F("spend_totals__actual")}
 
 
-def figure_rows(campaigns: QuerySet[Campaign], *fields: str) -> QuerySet[dict]:
-    """The campaigns as plain rows with what their figures need (and `fields`), their totals joined: one query."""
-    return campaigns.values(*CAMPAIGN_FIGURE_FIELDS, *fields, **STORED_TOTALS)
+def figure_rows(campaigns: QuerySet[Campaign], *fields: str) -> QuerySet[tuple]:
+    """The campaigns as named rows (`row.planned_amount`, `row.committed`) with what their figures need, and
+    `fields`, their totals joined: one query. Tuples, not dicts: the budget page reads 10,000 of them."""
+    columns = (*CAMPAIGN_FIGURE_FIELDS, *fields, *STORED_TOTALS)
+    return campaigns.annotate(**STORED_TOTALS).values_list(*columns, named=True)
 
 
 def spend_totals(campaigns: QuerySet[Campaign]) -> dict[int, tuple[Decimal, Decimal]]:
@@ -256,24 +276,27 @@ def spend_totals_mismatches(campaigns: QuerySet[Campaign] | None = None) -> list
 
 def budget_figures(campaigns: QuerySet[Campaign], *, today: dt.date) -> dict[int, BudgetFigures]:
     """Each campaign's figures, in one query however many campaigns and spend entries there are."""
-    return {row["id"]: _figures(row, today) for row in figure_rows(campaigns).order_by()}
+    return {row.id: _figures(row, today) for row in figure_rows(campaigns).order_by()}
 
 
-def _figures(row: dict, today: dt.date) -> BudgetFigures:
+def _figures(row, today: dt.date) -> BudgetFigures:
     """A campaign's figures from its `figure_rows` row."""
     return BudgetFigures(
-        campaign_id=row["id"],
-        planned=row["planned_amount"],
-        committed=ZERO if row["committed"] is None else row["committed"],
-        actual=ZERO if row["actual"] is None else row["actual"],
-        start=row["start_date"],
-        end=row["end_date"],
+        campaign_id=row.id,
+        planned=row.planned_amount,
+        committed=ZERO if row.committed is None else row.committed,
+        actual=ZERO if row.actual is None else row.actual,
+        start=row.start_date,
+        end=row.end_date,
         today=today,
-        warn_at_percent=row["warn_at_percent"],
-        over_at_percent=row["over_at_percent"],
-        projected_over_percent=row["projected_over_percent"],
-        finished=row["status"] in (CampaignStatus.COMPLETED, CampaignStatus.CANCELLED),
+        warn_at_percent=row.warn_at_percent,
+        over_at_percent=row.over_at_percent,
+        projected_over_percent=row.projected_over_percent,
+        finished=row.status in _FINISHED,
     )
+
+
+_FINISHED = frozenset({CampaignStatus.COMPLETED, CampaignStatus.CANCELLED})
 
 
 def campaign_budget(campaign: Campaign, *, today: dt.date) -> BudgetFigures:

@@ -7,6 +7,7 @@ owner read. Three queries, however many campaigns and spend lines.
 """
 
 import datetime as dt
+import heapq
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -58,7 +59,7 @@ class ChannelLine:
         self.campaigns += 1
 
 
-@dataclass
+@dataclass(slots=True)
 class CampaignRow:
     """What the page shows of a campaign itself; `owner` is filled in only for the campaigns shown."""
 
@@ -166,7 +167,7 @@ def _lines(quarter: str, today: dt.date) -> list[CampaignLine]:
     """Every campaign of the quarter with its figures: one query, rows not instances."""
     return [
         CampaignLine(
-            CampaignRow(row["id"], row["name"], row["channel"], row["status"], row["start_date"], row["end_date"]),
+            CampaignRow(row.id, row.name, row.channel, row.status, row.start_date, row.end_date),
             _figures(row, today),
         )
         for row in figure_rows(Campaign.objects.filter(fiscal_quarter=quarter), *_ROW_FIELDS).order_by()
@@ -204,20 +205,21 @@ def budget_report(
         BudgetEnvelope.objects.filter(quarter=quarter).values("channel").annotate(total=Sum("amount")).order_by()
     ):
         channels[row["channel"]].envelope = row["total"]
-    totals = ChannelLine("", "All channels")
     for line in lines:
         channels[line.campaign.channel].add(line.figures)
-        totals.add(line.figures)
-    totals.envelope = sum((channel.envelope for channel in channels.values()), ZERO)
+    totals = ChannelLine("", "All channels", campaigns=len(lines))
+    for name in ("envelope", "planned", "committed", "actual", "projected"):
+        setattr(totals, name, sum((getattr(channel, name) for channel in channels.values()), ZERO))
 
-    off_track = sorted((line for line in lines if line.figures.status != BudgetStatus.ON_TRACK), key=SORTS["status"])
+    off_track = [line for line in lines if line.figures.status != BudgetStatus.ON_TRACK]
+    # The worst few only: a heap picks them as sorting all would (ties too), without sorting thousands.
+    worst = heapq.nsmallest(OFF_TRACK_SHOWN, off_track, key=SORTS["status"])
     listed = off_track if show == "off_track" else lines
     key, descending = sort_key(sort)
     pages = max(1, -(-len(listed) // PAGE_SIZE))
     number = min(max(page, 1), pages)
     ordered = sorted(listed, key=key, reverse=descending)
     shown = ordered[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
-    worst = off_track[:OFF_TRACK_SHOWN]
     on_page = {line.campaign.pk for line in shown}
     _fill_owners([*shown, *(line for line in worst if line.campaign.pk not in on_page)])
     return BudgetReport(
@@ -242,9 +244,9 @@ def budget_report(
 
 @dataclass(frozen=True)
 class ExportRow:
-    """A campaign as the CSV writes it."""
+    """A campaign as the CSV writes it: its `figure_rows` row (with its owner's names) and its figures."""
 
-    campaign: dict
+    campaign: tuple
     figures: BudgetFigures
 
 
