@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.core.charts import MAX_BARS, top_and_others
 from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
-from apps.marketing_ops.budgets.selectors import OFF_TRACK_SHOWN, PAGE_SIZE, money_text, percent_text
+from apps.marketing_ops.budgets.models import Campaign
+from apps.marketing_ops.budgets.selectors import OFF_TRACK_SHOWN, PAGE_SIZE, money_text, percent_text, spend_totals
 from tests.marketing_ops.budgets.conftest import D, post
 
 URL = "/marketing/budget/?quarter=2026-Q2"
@@ -167,6 +168,17 @@ def test_the_campaign_chart_draws_the_largest_and_the_others(client, marketing_o
     assert len(labels) == MAX_BARS
     assert labels[0] == "Campaign 0099"
     assert labels[-1] == "76 other campaigns"
+
+
+def test_the_others_bar_sums_the_campaigns_past_the_top(client, marketing_ops):
+    client.force_login(marketing_ops)
+    campaigns = _quarter(100, marketing_ops)  # the top 24 are Campaign 0076 … 0099
+    rest = [campaign.pk for campaign in campaigns[:76]]
+    actual = sum((totals[1] for pk, totals in spend_totals(Campaign.objects.filter(pk__in=rest)).items()), D(0))
+    others = client.get(URL).context["campaign_chart"]["bars"][-1]
+    planned = sum(D(100 + i) for i in range(76))
+    assert others["title"].startswith(f"76 other campaigns: plan {money_text(planned)}, actual {money_text(actual)}")
+    assert actual > 0
 
 
 def test_top_and_others_keeps_a_short_list_as_it_is():
