@@ -15,7 +15,15 @@ from django.test.utils import CaptureQueriesContext
 from apps.core.charts import MAX_BARS, top_and_others
 from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
 from apps.marketing_ops.budgets.models import Campaign
-from apps.marketing_ops.budgets.selectors import OFF_TRACK_SHOWN, PAGE_SIZE, money_text, percent_text, spend_totals
+from apps.marketing_ops.budgets.selectors import (
+    OFF_TRACK_SHOWN,
+    PAGE_SIZE,
+    SORTS,
+    budget_report,
+    money_text,
+    percent_text,
+    spend_totals,
+)
 from tests.marketing_ops.budgets.conftest import D, post
 
 URL = "/marketing/budget/?quarter=2026-Q2"
@@ -124,6 +132,20 @@ def test_pages_cover_every_campaign_once(client, marketing_ops):
         seen += [line.campaign.pk for line in page.lines]
     assert sorted(seen) == sorted(c.pk for c in campaigns)
     assert len(seen) == 120
+
+
+def test_every_page_in_every_order_is_the_slice_a_full_sort_gives(marketing_ops):
+    _quarter(120, marketing_ops)
+    lines = budget_report(quarter="2026-Q2", today=dt.date(2026, 4, 10)).lines
+    for sort in SORTS:
+        for descending in (False, True):
+            ordered = [line.campaign.pk for line in sorted(lines, key=SORTS[sort], reverse=descending)]
+            for number in (1, 2, 3):
+                report = budget_report(
+                    quarter="2026-Q2", today=dt.date(2026, 4, 10), sort=f"{'-' * descending}{sort}", page=number
+                )
+                shown = [line.campaign.pk for line in report.page.lines]
+                assert shown == ordered[(number - 1) * PAGE_SIZE : number * PAGE_SIZE], (sort, descending, number)
 
 
 @pytest.mark.parametrize(("asked", "shown"), [("0", 1), ("99", 3), ("x", 1)])

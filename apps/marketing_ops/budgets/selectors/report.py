@@ -218,8 +218,9 @@ def budget_report(
     key, descending = sort_key(sort)
     pages = max(1, -(-len(listed) // PAGE_SIZE))
     number = min(max(page, 1), pages)
-    ordered = sorted(listed, key=key, reverse=descending)
-    shown = ordered[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+    # Only the lines up to this page are put in order (a heap, as a sort would order them: keys end with the id).
+    first_pages = (heapq.nlargest if descending else heapq.nsmallest)(number * PAGE_SIZE, listed, key=key)
+    shown = first_pages[(number - 1) * PAGE_SIZE :]
     on_page = {line.campaign.pk for line in shown}
     _fill_owners([*shown, *(line for line in worst if line.campaign.pk not in on_page)])
     return BudgetReport(
