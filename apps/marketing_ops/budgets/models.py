@@ -23,6 +23,8 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 # A converted amount is an amount (2 places) times a rate (8 places): 10 places hold the product exactly.
 EXACT = {"max_digits": 24, "decimal_places": 10}
 RATE = {"max_digits": 18, "decimal_places": 8}
+# A sum of exact amounts: the same 10 places, room for a million lines of the largest amount.
+TOTAL = {"max_digits": 30, "decimal_places": 10}
 
 
 class Channel(models.TextChoices):
@@ -246,6 +248,30 @@ class SpendEntry(models.Model):
     def __str__(self):
         label = "Credit note" if self.is_credit_note else self.get_kind_display()
         return f"{label}: {self.vendor} {self.amount} {self.currency}"
+
+
+class CampaignSpendTotals(models.Model):
+    """A campaign's ledger summed, kept by the spend services as each line is posted: what pages read.
+
+    `committed` is the purchase orders less what invoices settled of them (`settled_company_amount`), `actual`
+    the invoices less the credit notes, both in the company currency and unrounded, exactly what summing the
+    campaign's `SpendEntry` rows gives (`selectors.spend_totals_recomputed`, the check). A campaign with no
+    spend yet has no row, and reads as zero. Only `services.spend` writes it, under the campaign's lock.
+
+    A table of its own rather than columns on `Campaign`: a campaign is saved whole by its admin form and
+    its services, and tracked by simple-history; totals on it would be overwritten by any save made from a copy
+    read before a posting, and each posting would add a history row.
+    """
+
+    campaign = models.OneToOneField(Campaign, primary_key=True, on_delete=models.CASCADE, related_name="spend_totals")
+    committed = models.DecimalField(**TOTAL, default=Decimal(0), help_text="Orders less what invoices settled")
+    actual = models.DecimalField(**TOTAL, default=Decimal(0), help_text="Invoices less credit notes")
+
+    class Meta:
+        verbose_name_plural = "campaign spend totals"
+
+    def __str__(self):
+        return f"{self.campaign_id}: committed {self.committed}, actual {self.actual}"
 
 
 class BudgetMove(models.Model):

@@ -1,6 +1,7 @@
 """Portal pages of marketing ops: the quarter's budget (charts, who is off track, CSV) and what campaigns bought."""
 
 import csv
+import heapq
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
@@ -11,7 +12,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from apps.core.charts import top_and_others
+from apps.core.charts import MAX_BARS
 from apps.core.quarters import quarter_of, recent_quarters
 from apps.marketing_ops.budgets import selectors
 from apps.marketing_ops.budgets.forms import QuarterForm
@@ -57,12 +58,6 @@ def budget_page(request):
     channel_rows = [
         (line.label, line.planned, line.committed, line.actual, line.projected, "") for line in report.channels
     ]
-    campaign_rows = top_and_others(
-        [(line.campaign.name, f.planned, f.committed, f.actual, f.projected, f.status) for line in report.lines
-         for f in [line.figures]],
-        key=lambda row: (row[1], row[2] + row[3]),
-        others=_others_row,
-    )  # fmt: skip
     page = report.page
     return render(
         request,
@@ -85,7 +80,7 @@ def budget_page(request):
             "page_links": _page_links(quarter, page),
             "all_off_track": "?" + urlencode({"quarter": quarter, "show": "off_track", "sort": "status"}),
             "channel_chart": budget_chart(channel_rows),
-            "campaign_chart": budget_chart(campaign_rows),
+            "campaign_chart": budget_chart(_campaign_chart_rows(report)),
         },
     )
 
@@ -94,10 +89,33 @@ def _channel_amounts(line) -> tuple:
     return line.envelope, line.planned, line.committed, line.actual, line.projected
 
 
-def _others_row(rest: list[tuple]) -> tuple:
-    """The campaigns past the chart's top, drawn as one bar of their sums."""
-    sums = [sum((row[i] for row in rest), selectors.ZERO) for i in range(1, 5)]
-    return (f"{len(rest):,} other campaigns", *sums, "")
+CHART_SUMS = ("planned", "committed", "actual", "projected")
+
+
+def _campaign_chart_rows(report) -> list[tuple]:
+    """The campaign chart: the largest plans (then the most spoken for) and the rest as one "others" bar.
+
+    What `top_and_others` draws, found without sorting or summing the whole quarter again: a heap picks the
+    top (in the order a sort would), and the others' sums are the quarter's totals less the top's.
+    """
+    lines = report.lines
+    if len(lines) <= MAX_BARS:
+        return [_chart_row(line) for line in lines]
+    top = heapq.nlargest(MAX_BARS - 1, lines, key=_chart_rank)
+    rest = [
+        getattr(report.totals, name) - sum((getattr(line.figures, name) for line in top), selectors.ZERO)
+        for name in CHART_SUMS
+    ]
+    return [*map(_chart_row, top), (f"{len(lines) - len(top):,} other campaigns", *rest, "")]
+
+
+def _chart_rank(line) -> tuple:
+    return line.figures.planned, line.figures.spoken_for
+
+
+def _chart_row(line) -> tuple:
+    f = line.figures
+    return (line.campaign.name, f.planned, f.committed, f.actual, f.projected, f.status)
 
 
 # The campaign table's columns: (heading, sort key or None, numeric).
@@ -179,16 +197,16 @@ def _csv_lines(rows) -> Iterator[str]:
     labels = dict(Channel.choices)
     for row in rows:
         campaign, shown = row.campaign, row.figures.shown()
-        owner = " ".join(filter(None, [campaign["owner__first_name"], campaign["owner__last_name"]]))
+        owner = " ".join(filter(None, [campaign.owner__first_name, campaign.owner__last_name]))
         yield writer.writerow(
             [
-                campaign["id"],
-                campaign["name"],
-                labels.get(campaign["channel"], campaign["channel"]),
-                owner or campaign["owner__username"],
-                campaign["status"],
-                campaign["start_date"],
-                campaign["end_date"],
+                campaign.id,
+                campaign.name,
+                labels.get(campaign.channel, campaign.channel),
+                owner or campaign.owner__username,
+                campaign.status,
+                campaign.start_date,
+                campaign.end_date,
                 *(shown[name] or "" for name in CSV_COLUMNS[7:14]),
                 shown["status"],
                 shown["currency"],

@@ -14,7 +14,16 @@ from django.test.utils import CaptureQueriesContext
 
 from apps.core.charts import MAX_BARS, top_and_others
 from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
-from apps.marketing_ops.budgets.selectors import OFF_TRACK_SHOWN, PAGE_SIZE, money_text, percent_text
+from apps.marketing_ops.budgets.models import Campaign
+from apps.marketing_ops.budgets.selectors import (
+    OFF_TRACK_SHOWN,
+    PAGE_SIZE,
+    SORTS,
+    budget_report,
+    money_text,
+    percent_text,
+    spend_totals,
+)
 from tests.marketing_ops.budgets.conftest import D, post
 
 URL = "/marketing/budget/?quarter=2026-Q2"
@@ -125,6 +134,20 @@ def test_pages_cover_every_campaign_once(client, marketing_ops):
     assert len(seen) == 120
 
 
+def test_every_page_in_every_order_is_the_slice_a_full_sort_gives(marketing_ops):
+    _quarter(120, marketing_ops)
+    lines = budget_report(quarter="2026-Q2", today=dt.date(2026, 4, 10)).lines
+    for sort in SORTS:
+        for descending in (False, True):
+            ordered = [line.campaign.pk for line in sorted(lines, key=SORTS[sort], reverse=descending)]
+            for number in (1, 2, 3):
+                report = budget_report(
+                    quarter="2026-Q2", today=dt.date(2026, 4, 10), sort=f"{'-' * descending}{sort}", page=number
+                )
+                shown = [line.campaign.pk for line in report.page.lines]
+                assert shown == ordered[(number - 1) * PAGE_SIZE : number * PAGE_SIZE], (sort, descending, number)
+
+
 @pytest.mark.parametrize(("asked", "shown"), [("0", 1), ("99", 3), ("x", 1)])
 def test_a_page_out_of_range_shows_the_nearest(client, marketing_ops, asked, shown):
     client.force_login(marketing_ops)
@@ -169,6 +192,17 @@ def test_the_campaign_chart_draws_the_largest_and_the_others(client, marketing_o
     assert labels[-1] == "76 other campaigns"
 
 
+def test_the_others_bar_sums_the_campaigns_past_the_top(client, marketing_ops):
+    client.force_login(marketing_ops)
+    campaigns = _quarter(100, marketing_ops)  # the top 24 are Campaign 0076 … 0099
+    rest = [campaign.pk for campaign in campaigns[:76]]
+    actual = sum((totals[1] for pk, totals in spend_totals(Campaign.objects.filter(pk__in=rest)).items()), D(0))
+    others = client.get(URL).context["campaign_chart"]["bars"][-1]
+    planned = sum(D(100 + i) for i in range(76))
+    assert others["title"].startswith(f"76 other campaigns: plan {money_text(planned)}, actual {money_text(actual)}")
+    assert actual > 0
+
+
 def test_top_and_others_keeps_a_short_list_as_it_is():
     assert top_and_others([3, 1, 2], limit=5, key=lambda x: x, others=sum) == [3, 1, 2]
     assert top_and_others([3, 1, 2, 5, 4], limit=3, key=lambda x: x, others=sum) == [5, 4, 6]
@@ -184,3 +218,23 @@ def test_money_text_rounds_half_away_from_zero_and_groups(value, text):
 
 def test_percent_text_rounds_to_a_tenth():
     assert (percent_text(D("94.95")), percent_text(None)) == ("95.0 %", "—")
+
+
+def _spending(count: int, owner, lines: int) -> None:
+    """`count` campaigns with `lines` invoices each."""
+    envelope = EnvelopeFactory(amount=D(10**9))
+    for campaign in CampaignFactory.create_batch(count, envelope=envelope, owner=owner, planned_amount=D(1000)):
+        for _ in range(lines):
+            post(campaign, "1.00")
+
+
+def test_the_page_reads_the_stored_totals_in_the_same_queries_at_10_and_100_campaigns(client, marketing_ops):
+    client.force_login(marketing_ops)
+    _spending(10, marketing_ops, lines=1)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(URL).status_code == 200
+    _spending(90, marketing_ops, lines=3)
+    with CaptureQueriesContext(connection) as big:
+        assert client.get(URL).status_code == 200
+    assert len(big) == len(small)
+    assert not [query["sql"] for query in big if "marketing_ops_spendentry" in query["sql"]]  # the ledger is not read

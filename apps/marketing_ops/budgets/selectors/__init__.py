@@ -9,9 +9,11 @@ from apps.marketing_ops.budgets.selectors.figures import (
     ZERO,
     BudgetFigures,
     BudgetStatus,
+    TotalsMismatch,
     budget_figures,
     campaign_budget,
     commitment_remaining,
+    figure_rows,
     money,
     money_text,
     percent,
@@ -19,6 +21,8 @@ from apps.marketing_ops.budgets.selectors.figures import (
     projection,
     spend_sums,
     spend_totals,
+    spend_totals_mismatches,
+    spend_totals_recomputed,
 )
 from apps.marketing_ops.budgets.selectors.lists import (
     campaign_list,
@@ -56,6 +60,7 @@ __all__ = [
     "CampaignLine",
     "CampaignPage",
     "ChannelLine",
+    "TotalsMismatch",
     "attribution",
     "budget_export_rows",
     "budget_figures",
@@ -66,6 +71,7 @@ __all__ = [
     "commitment_remaining",
     "envelope_allocated",
     "envelope_list",
+    "figure_rows",
     "money",
     "money_text",
     "percent",
@@ -75,4 +81,6 @@ __all__ = [
     "spend_list",
     "spend_sums",
     "spend_totals",
+    "spend_totals_mismatches",
+    "spend_totals_recomputed",
 ]

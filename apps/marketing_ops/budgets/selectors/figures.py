@@ -4,14 +4,20 @@ Every figure is Decimal in the company currency and unrounded; `money()` and `pe
 """
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property
 
 from django.conf import settings
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 
-from apps.marketing_ops.budgets.models import BudgetAlert, Campaign, CampaignStatus, SpendEntry, SpendKind
+from apps.marketing_ops.budgets.models import (
+    BudgetAlert,
+    Campaign,
+    CampaignSpendTotals,
+    CampaignStatus,
+    SpendEntry,
+    SpendKind,
+)
 
 ZERO = Decimal(0)
 CENT = Decimal("0.01")
@@ -63,11 +69,14 @@ def projection(*, committed: Decimal, actual: Decimal, start: dt.date, end: dt.d
     return max(spoken_for, actual * total / elapsed)
 
 
-@dataclass(frozen=True)
+@dataclass
 class BudgetFigures:
     """One campaign's money: plan, open commitments, invoices, and what follows from them on `today`.
 
-    Frozen, so the figures derived from them are computed once (`cached_property` writes past the freeze).
+    Made once per campaign and never changed. What pages sort and count by (spoken for, projected, % used,
+    status) is derived once, when it is made: every campaign of a quarter needs all four on the budget page,
+    and one pass costs a quarter of 10,000 campaigns less than a property or a cached one read four times
+    each. A plain dataclass, not a frozen one, whose `__init__` would cost ten times as much.
     """
 
     campaign_id: int
@@ -81,19 +90,22 @@ class BudgetFigures:
     over_at_percent: int = 100
     projected_over_percent: int = 10
     finished: bool = False  # completed or cancelled: what it spent is final, nothing is still at risk
+    spoken_for: Decimal = field(init=False)  # committed + actual
+    projected: Decimal = field(init=False)  # `projection()` on `today`
+    used_percent: Decimal | None = field(init=False)  # spoken for as a share of the plan (None without a plan)
+    status: str = field(init=False)  # `BudgetStatus`
 
-    @property
-    def spoken_for(self) -> Decimal:
-        return self.committed + self.actual
+    def __post_init__(self):
+        self.spoken_for = self.committed + self.actual
+        self.projected = projection(
+            committed=self.committed, actual=self.actual, start=self.start, end=self.end, today=self.today
+        )
+        self.used_percent = self.spoken_for * 100 / self.planned if self.planned else None
+        self.status = self._status()
 
     @property
     def available(self) -> Decimal:
         return self.planned - self.spoken_for
-
-    @cached_property
-    def used_percent(self) -> Decimal | None:
-        """Committed and actual as a share of the plan (None without a plan)."""
-        return self.spoken_for * 100 / self.planned if self.planned else None
 
     @property
     def days_elapsed(self) -> int:
@@ -107,12 +119,6 @@ class BudgetFigures:
     def burn_rate(self) -> Decimal | None:
         """Invoiced per day since the start (None before it)."""
         return self.actual / self.days_elapsed if self.days_elapsed else None
-
-    @cached_property
-    def projected(self) -> Decimal:
-        return projection(
-            committed=self.committed, actual=self.actual, start=self.start, end=self.end, today=self.today
-        )
 
     def passes(self, threshold: str) -> bool:
         """Whether the campaign is past one of its alert thresholds (`BudgetAlert.Threshold`)."""
@@ -128,8 +134,7 @@ class BudgetFigures:
         """A finished campaign is over only when it spent more than its plan (or anything without one)."""
         return self.spoken_for > self.planned
 
-    @cached_property
-    def status(self) -> str:
+    def _status(self) -> str:
         """Over, at risk or on track. A finished campaign that stayed within its plan is on track, however
         close to the plan it came: the thresholds warn of what may still happen, and nothing more will."""
         if self.finished:
@@ -192,6 +197,24 @@ CAMPAIGN_FIGURE_FIELDS = (
 )
 
 
+# The stored totals beside a campaign's own columns, through one LEFT JOIN: None for a campaign with no spend yet.
+STORED_TOTALS = {"committed": F("spend_totals__committed"), "actual": F("spend_totals__actual")}
+
+
+def figure_rows(campaigns: QuerySet[Campaign], *fields: str) -> QuerySet[tuple]:
+    """The campaigns as named rows (`row.planned_amount`, `row.committed`) with what their figures need, and
+    `fields`, their totals joined: one query. Tuples, not dicts: the budget page reads 10,000 of them."""
+    columns = (*CAMPAIGN_FIGURE_FIELDS, *fields, *STORED_TOTALS)
+    return campaigns.annotate(**STORED_TOTALS).values_list(*columns, named=True)
+
+
+def spend_totals(campaigns: QuerySet[Campaign]) -> dict[int, tuple[Decimal, Decimal]]:
+    """(open commitments, actual) per campaign in `campaigns` that has spend, as stored: one query, one row each."""
+    stored = CampaignSpendTotals.objects.filter(campaign__in=campaigns.values("pk"))
+    rows = stored.values_list("campaign_id", "committed", "actual")
+    return {pk: (committed, actual) for pk, committed, actual in rows}
+
+
 def spend_sums(campaigns: QuerySet[Campaign]) -> QuerySet[dict]:
     """The one aggregate over the ledger: orders, what invoices settled of them, and invoices, per campaign."""
     return (
@@ -206,32 +229,54 @@ def spend_sums(campaigns: QuerySet[Campaign]) -> QuerySet[dict]:
     )
 
 
-def spend_totals(campaigns: QuerySet[Campaign]) -> dict[int, tuple[Decimal, Decimal]]:
-    """(open commitments, actual) per campaign in `campaigns`, summed by the database in one query."""
+def spend_totals_recomputed(campaigns: QuerySet[Campaign]) -> dict[int, tuple[Decimal, Decimal]]:
+    """What `spend_totals` must say, summed again from the ledger (one GROUP BY over every line): the check."""
     return {row["campaign_id"]: (row["committed"] - row["settled"], row["actual"]) for row in spend_sums(campaigns)}
 
 
+@dataclass(frozen=True)
+class TotalsMismatch:
+    """A campaign whose stored totals are not its ledger's: (committed, actual) as stored and as summed."""
+
+    campaign_id: int
+    stored: tuple[Decimal, Decimal]
+    ledger: tuple[Decimal, Decimal]
+
+
+def spend_totals_mismatches(campaigns: QuerySet[Campaign] | None = None) -> list[TotalsMismatch]:
+    """Every campaign (of `campaigns`, else all) whose stored totals differ from its ledger summed; [] when right."""
+    campaigns = Campaign.objects.all() if campaigns is None else campaigns
+    stored, ledger, none = spend_totals(campaigns), spend_totals_recomputed(campaigns), (ZERO, ZERO)
+    return [
+        TotalsMismatch(pk, stored.get(pk, none), ledger.get(pk, none))
+        for pk in sorted(stored.keys() | ledger.keys())
+        if stored.get(pk, none) != ledger.get(pk, none)
+    ]
+
+
 def budget_figures(campaigns: QuerySet[Campaign], *, today: dt.date) -> dict[int, BudgetFigures]:
-    """Each campaign's figures, in two queries however many campaigns and spend entries there are."""
-    totals = spend_totals(campaigns)
-    return {row["id"]: _figures(row, totals, today) for row in campaigns.values(*CAMPAIGN_FIGURE_FIELDS).order_by()}
+    """Each campaign's figures, in one query however many campaigns and spend entries there are."""
+    return {row.id: _figures(row, today) for row in figure_rows(campaigns).order_by()}
 
 
-def _figures(row: dict, totals: dict, today: dt.date) -> BudgetFigures:
-    committed, actual = totals.get(row["id"], (ZERO, ZERO))
+def _figures(row, today: dt.date) -> BudgetFigures:
+    """A campaign's figures from its `figure_rows` row."""
     return BudgetFigures(
-        campaign_id=row["id"],
-        planned=row["planned_amount"],
-        committed=committed,
-        actual=actual,
-        start=row["start_date"],
-        end=row["end_date"],
+        campaign_id=row.id,
+        planned=row.planned_amount,
+        committed=ZERO if row.committed is None else row.committed,
+        actual=ZERO if row.actual is None else row.actual,
+        start=row.start_date,
+        end=row.end_date,
         today=today,
-        warn_at_percent=row["warn_at_percent"],
-        over_at_percent=row["over_at_percent"],
-        projected_over_percent=row["projected_over_percent"],
-        finished=row["status"] in (CampaignStatus.COMPLETED, CampaignStatus.CANCELLED),
+        warn_at_percent=row.warn_at_percent,
+        over_at_percent=row.over_at_percent,
+        projected_over_percent=row.projected_over_percent,
+        finished=row.status in _FINISHED,
     )
+
+
+_FINISHED = frozenset({CampaignStatus.COMPLETED, CampaignStatus.CANCELLED})
 
 
 def campaign_budget(campaign: Campaign, *, today: dt.date) -> BudgetFigures:

@@ -1,7 +1,8 @@
 """Spend postings: purchase orders, invoices (which may settle an order) and credit notes, in the company currency.
 
-A posting locks its campaign, so that it and a cancellation, or two settlements of one order, never cross; the
-totals are sums over the ledger, never counters, so concurrent postings cannot lose one another.
+A posting locks its campaign, so that it and a cancellation, or two settlements of one order, never cross; under
+that lock and in the same transaction it adds its line to the campaign's stored totals (`services.totals`), which
+the pages read instead of summing the ledger; `selectors.spend_totals_mismatches` checks them against it.
 """
 
 import datetime as dt
@@ -19,6 +20,7 @@ from apps.marketing_ops.budgets import selectors
 from apps.marketing_ops.budgets.models import Campaign, CampaignStatus, SpendEntry, SpendKind
 from apps.marketing_ops.budgets.selectors import ZERO, money
 from apps.marketing_ops.budgets.services.budget import as_money, watch_after_commit
+from apps.marketing_ops.budgets.services.totals import count_in_totals
 
 # What identifies a posting: the same external reference with these equal is the same posting, sent again.
 SAME_POSTING = ("campaign_id", "kind", "amount", "currency", "spent_on", "is_credit_note")
@@ -127,7 +129,7 @@ def spend_post(
             return _same_posting(existing, campaign_id, kind, amount, currency, spent_on, is_credit_note)
     check_campaign_takes(campaign, kind=kind, is_credit_note=is_credit_note, spent_on=spent_on)
     rate = exchange_rates.exchange_rate(currency, spent_on)
-    if is_credit_note:
+    if is_credit_note:  # the stored totals are exact here: they change only under the lock this posting holds
         _open, invoiced = selectors.spend_totals(Campaign.objects.filter(pk=campaign.pk)).get(campaign.pk, (ZERO, ZERO))
         refused = credit_note_refused(campaign, credit=amount * rate, invoiced=invoiced)
         if refused:
@@ -154,6 +156,7 @@ def spend_post(
             entry.save()
     except IntegrityError as error:  # the same reference posted by another request meanwhile
         raise ConflictError(f"The reference '{external_ref}' was just posted.", field="external_ref") from error
+    count_in_totals(entry)
     if watch:
         watch_after_commit(campaign.pk)
     return entry
