@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Pages show times in the signed-in user's zone (apps/core/timezones.py).
+    "apps.core.timezones.UserTimeZoneMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -83,6 +85,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # The nav's counts (the Approvals badge), each ops app adding its own through its AppConfig.
                 "apps.core.context_processors.nav_counts",
+                # `time_zone`: the zone the page's times are in, for pages to name it.
+                "apps.core.context_processors.time_zone",
             ],
         },
     },
@@ -136,7 +140,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # Who may do what: the named rules of apps/core/permissions.py answer user.has_perm(name, obj).
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the request's user with their territory's calendar (the time zone's fallback).
+    "apps.core.backends.UserBackend",
 ]
 # Attempts are rows in the database (axes' default handler), so every web process sees the same count.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)

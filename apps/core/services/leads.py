@@ -13,6 +13,7 @@ from apps.core.models import Contact, Lead, LeadStage, LeadTransition, Opportuni
 from apps.core.models.customers import LEAD_MOVES, STAGES_NEEDING_REASON, LeadSource
 from apps.core.services.opportunities import opportunity_create
 from apps.core.signals import lead_moved
+from apps.core.timezones import site_today
 
 # Which rule of apps/core/permissions.py each move asks (`None` as actor means the system itself).
 _MARKETING_MOVES = {LeadStage.MQL, LeadStage.SQL}
@@ -179,7 +180,7 @@ def lead_convert(
         owner=lead.owner,
         amount=amount,
         currency=currency,
-        close_date=close_date or (timezone.localdate() + dt.timedelta(days=90)),
+        close_date=close_date or (site_today() + dt.timedelta(days=90)),
         source_lead=lead,
     )
 

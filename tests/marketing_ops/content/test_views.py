@@ -621,3 +621,11 @@ def test_a_contact_who_withdrew_consent_is_offered_disabled(client, rep, live, d
     page = text_of(signed_in(client, rep).get(url("asset", live)))
     option = re.search(rf'<option value="{deal.pk}:{withdrawn.pk}"[^>]*>([^<]*)</option>', page)
     assert "disabled" in option.group(0) and "consent withdrawn" in option.group(1)
+
+
+def test_an_asset_expires_by_the_librarys_day_whatever_the_viewers_zone(client, rep, owner, frozen):
+    frozen.move_to(dt.datetime(2026, 3, 2, 21, 0, tzinfo=dt.UTC))  # already 3 March in Kiritimati (UTC+14)
+    rep.time_zone = "Pacific/Kiritimati"
+    rep.save()
+    published_asset(owner=owner, title="Until tomorrow", expires_on=TODAY + dt.timedelta(days=1))
+    assert "Until tomorrow" in text_of(signed_in(client, rep).get(LIBRARY))

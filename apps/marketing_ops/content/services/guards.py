@@ -3,11 +3,11 @@
 import datetime as dt
 
 from django.db.models import Max
-from django.utils import timezone
 
 from apps.core.exceptions import ActionForbidden, ApplicationError, ConflictError
 from apps.core.models import Role, User
 from apps.core.services.records import text_within
+from apps.core.timezones import site_today
 from apps.marketing_ops.content.models import (
     Asset,
     AssetEvent,
@@ -36,8 +36,9 @@ SHARE_NOTE_MAX = ContentShare._meta.get_field("note").max_length
 
 
 def content_today() -> dt.date:
-    """The library's "today" for expiry and reminders: the local date in settings.TIME_ZONE."""
-    return timezone.localdate()
+    """The library's "today" for expiry and reminders: the local date in settings.TIME_ZONE, whoever is signed in
+    (a viewer's own zone would let an asset expire earlier for some than for others)."""
+    return site_today()
 
 
 def asset_locked(asset_id: int) -> Asset:

@@ -8,12 +8,13 @@ from django.utils import timezone
 from apps.core import business_time
 from apps.core.exceptions import ActionForbidden, ApplicationError
 from apps.core.models import Lead, LeadTransition, User
+from apps.core.timezones import email_time, user_time_zone
 from apps.sales_ops.sla.models import (
     SlaClock,
     SlaEvent,
     SlaPolicy,
 )
-from apps.sales_ops.sla.services.ladders import _ladder, _local, _next_check
+from apps.sales_ops.sla.services.ladders import _ladder, _next_check
 from apps.sales_ops.sla.services.policies import sla_policy_for
 
 
@@ -99,7 +100,7 @@ def sla_clock_pause(*, clock_id: int, reason: str, actor: User | None) -> SlaClo
     now = timezone.now()
     if clock.is_overdue(now):
         # Breached whether or not the scan has noticed yet: a pause would hide the breach.
-        due = _local(clock.due_at, clock.schedule())
+        due = email_time(clock.due_at, user_time_zone(actor) if actor is not None else clock.schedule().tz)
         raise ApplicationError(
             f"This clock was due {due} and is breached: a clock past its due instant cannot be paused.",
             code="overdue",
