@@ -145,9 +145,12 @@ def campaign_move(*, campaign_id: int, status: str, actor: User | None, reason: 
     if campaign.status == status:
         return campaign
     if status not in CAMPAIGN_MOVES[campaign.status]:
-        allowed = ", ".join(sorted(CAMPAIGN_MOVES[campaign.status])) or "none"
+        said = dict(CampaignStatus.choices)
+        allowed = ", ".join(said[s] for s in CampaignStatus.values if s in CAMPAIGN_MOVES[campaign.status]) or "none"
         raise ApplicationError(
-            f"A campaign cannot move from '{campaign.status}' to '{status}'. Allowed: {allowed}.", code="illegal_move"
+            f"This campaign is {said[campaign.status]}, so it cannot become {said[status]}. "
+            f"From {said[campaign.status]} it can become: {allowed}.",
+            code="illegal_move",
         )
     campaign.status = status
     campaign._change_reason = reason or None  # read by simple_history for the history row

@@ -96,9 +96,11 @@ def asset_move(
 ) -> AssetEvent:
     """Move a locked asset to `to_status` if the table allows it; save the status (and `extra_fields`), record it."""
     if to_status not in ASSET_MOVES.get(asset.status, ()):
-        allowed = ", ".join(sorted(ASSET_MOVES.get(asset.status, ()))) or "none"
+        said = dict(AssetStatus.choices)
+        allowed = ", ".join(said[s] for s in AssetStatus.values if s in ASSET_MOVES.get(asset.status, ())) or "none"
         raise ConflictError(
-            f"An asset cannot move from '{asset.status}' to '{to_status}'. Allowed from '{asset.status}': {allowed}.",
+            f"This asset is {said.get(asset.status, asset.status)}, so it cannot become "
+            f"{said.get(to_status, to_status)}. From {said.get(asset.status, asset.status)} it can become: {allowed}.",
             code="illegal_move",
         )
     from_status = asset.status

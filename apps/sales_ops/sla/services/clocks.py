@@ -92,7 +92,8 @@ def sla_clock_pause(*, clock_id: int, reason: str, actor: User | None) -> SlaClo
     if clock.state == SlaClock.State.PAUSED:
         return clock
     if clock.state != SlaClock.State.RUNNING or not clock.is_open:
-        raise ApplicationError(f"Only a running clock can be paused; this one is {clock.state}.", code="illegal_move")
+        state = clock.get_state_display().lower()
+        raise ApplicationError(f"Only a running clock can be paused; this one is {state}.", code="illegal_move")
     allowed = clock.policy.pause_reasons
     if reason not in allowed:
         choices = ", ".join(f"'{r}'" for r in allowed) or "none: this policy's clocks cannot be paused"
@@ -123,7 +124,8 @@ def sla_clock_resume(*, clock_id: int, actor: User | None) -> SlaClock:
     if not _may_pause(actor, clock):
         raise ActionForbidden("Only the lead's owner, their managers or sales ops may resume its clock.")
     if clock.state != SlaClock.State.PAUSED:
-        raise ApplicationError(f"Only a paused clock can be resumed; this one is {clock.state}.", code="illegal_move")
+        state = clock.get_state_display().lower()
+        raise ApplicationError(f"Only a paused clock can be resumed; this one is {state}.", code="illegal_move")
     now, schedule = timezone.now(), clock.schedule()
     if not clock.is_overdue(now):
         remaining = max(clock.budget - clock.used_before_pause, dt.timedelta(0))
