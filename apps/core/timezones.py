@@ -17,8 +17,9 @@ from django.utils import timezone
 
 @cache
 def time_zone_names() -> tuple[str, ...]:
-    """Every IANA zone name this machine knows, sorted (the choices a person picks from)."""
-    return tuple(sorted(zoneinfo.available_timezones()))
+    """Every IANA zone name this machine knows, sorted (the choices a person picks from); not the tz database's
+    placeholders, which name no place ("Factory", and the system's own "localtime")."""
+    return tuple(sorted(zoneinfo.available_timezones() - {"Factory", "localtime"}))
 
 
 def validate_time_zone(name: str) -> None:
