@@ -202,6 +202,12 @@ def content_never_used(
     )
 
 
+def content_any_live(*, today: dt.date | None = None) -> bool:
+    """Whether the library holds any live asset at all (one query): an empty "never used" list means something
+    else in an empty library."""
+    return Asset.objects.filter(live_q(today or site_today())).exists()
+
+
 @dataclass(frozen=True)
 class TeamUsage:
     """One team's use of the library in a period. The team is a manager's direct reports (and `manager` None:
