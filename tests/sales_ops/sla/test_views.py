@@ -244,6 +244,17 @@ def test_reject_without_a_reason_is_a_form_error_and_writes_nothing(client, poli
     assert (LeadTransition.objects.count(), SlaEvent.objects.count()) == (transitions, events)
 
 
+def test_after_a_reject_error_its_address_leads_back_to_the_lead_page_not_a_405(client, policy, marketing_ops, rep):
+    lead = handed_off(rep, marketing_ops)
+    client.force_login(rep)
+    posted = client.post(f"/sales/leads/{lead.pk}/reject/", {"reason": ""})
+    assert posted.status_code == 400 and "Say why you reject this lead" in text(posted)
+    again = client.get(f"/sales/leads/{lead.pk}/reject/")  # the address left in the bar, reloaded from it
+    assert again.status_code == 302 and again["Location"] == f"/sales/leads/{lead.pk}/"
+    lead.refresh_from_db()
+    assert lead.stage == LeadStage.SQL
+
+
 def test_after_a_form_error_the_lead_page_forms_still_lead_back_to_the_lead_page(client, policy, marketing_ops, rep):
     lead = handed_off(rep, marketing_ops)
     client.force_login(rep)
