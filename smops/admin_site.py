@@ -24,7 +24,7 @@ GROUPS: list[tuple[str, list[str]]] = [
     (
         "Deal desk",
         ["sales_ops.DealRequest", "sales_ops.ApprovalRule", "sales_ops.ApprovalDelegation", "sales_ops.DealDecision",
-         "sales_ops.DealEvent"],
+         "sales_ops.DealEvent", "sales_ops.DealDecisionLink"],
     ),
     (
         "Territories and coverage",

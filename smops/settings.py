@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # `request.htmx`: a live part's fetch (smops/static/smops/vendor/htmx.min.js) is answered with its fragment.
     "django_htmx.middleware.HtmxMiddleware",
+    # Pages show times in the signed-in user's zone (apps/core/timezones.py).
+    "apps.core.timezones.UserTimeZoneMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -86,6 +88,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 # The nav's counts (the Approvals badge), each ops app adding its own through its AppConfig.
                 "apps.core.context_processors.nav_counts",
+                # `time_zone`: the zone the page's times are in, for pages to name it.
+                "apps.core.context_processors.time_zone",
             ],
         },
     },
@@ -139,7 +143,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # Who may do what: the named rules of apps/core/permissions.py answer user.has_perm(name, obj).
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, loading the request's user with their territory's calendar (the time zone's fallback).
+    "apps.core.backends.UserBackend",
 ]
 # Attempts are rows in the database (axes' default handler), so every web process sees the same count.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)

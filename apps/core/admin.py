@@ -1,5 +1,6 @@
 """The ops workbench for core: every model, searchable, filterable, exportable, with its history."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -33,6 +34,7 @@ from apps.core.models import (
 from apps.core.models.customers import normalize_domain
 from apps.core.permissions import assignable_roles
 from apps.core.services import customers, leads, outbox, pipeline, tokens
+from apps.core.timezones import time_zone_names
 
 
 @admin.register(User)
@@ -45,11 +47,11 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
     list_filter = ["groups", "territory", "is_active", "is_staff"]
     autocomplete_fields = ["manager", "territory"]
     list_select_related = ["manager", "territory"]
-    fieldsets = (*DjangoUserAdmin.fieldsets, ("Organisation", {"fields": ("manager", "territory")}))
+    fieldsets = (*DjangoUserAdmin.fieldsets, ("Organisation", {"fields": ("manager", "territory", "time_zone")}))
     organisation_fieldsets = (
         (None, {"fields": ("username",)}),
         ("Personal info", {"fields": ("first_name", "last_name", "email")}),
-        ("Organisation", {"fields": ("manager", "territory", "is_active", "groups")}),
+        ("Organisation", {"fields": ("manager", "territory", "time_zone", "is_active", "groups")}),
     )
     actions = ["send_password_reset"]
 
@@ -66,6 +68,13 @@ class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
         return allowed and (obj is None or request.user.has_perm("core.may_change_user", obj))
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "time_zone":
+            # A list to pick from; the model's validator still refuses a forged value.
+            zones = [(name, name) for name in time_zone_names()]
+            kwargs["widget"] = forms.Select(choices=[("", "The territory's calendar zone"), *zones])
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "groups":

@@ -1,6 +1,7 @@
-"""Template context every portal page shares: the nav's live counts, each app adding its own."""
+"""Template context every portal page shares: the nav's live counts (each app adding its own), the time zone."""
 
 from django.apps import apps
+from django.utils import timezone
 
 
 def nav_counts(request) -> dict:
@@ -18,3 +19,9 @@ def nav_counts(request) -> dict:
         if hasattr(app_config, "nav_counts"):
             counts.update(app_config.nav_counts(user))
     return counts
+
+
+def time_zone(request) -> dict:
+    """`time_zone`: the name of the zone this page's times are in (the viewer's, made current by
+    `apps.core.timezones.UserTimeZoneMiddleware`), for `core/_time_zone.html` to name. No query."""
+    return {"time_zone": timezone.get_current_timezone_name()}

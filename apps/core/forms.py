@@ -54,6 +54,23 @@ class OpportunityStageForm(forms.Form):
     lost_reason = forms.CharField(max_length=500, required=False, label="Why it was lost")
 
 
+class TimeZoneForm(forms.Form):
+    """The zone a person sees times in: any IANA zone, or blank for their territory's calendar zone."""
+
+    time_zone = forms.ChoiceField(
+        required=False,
+        label="Time zone",
+        error_messages={"invalid_choice": "'%(value)s' is not a time zone; pick one such as Europe/Berlin."},
+    )
+
+    def __init__(self, *args, default_zone: str = "", **kwargs):
+        from apps.core.timezones import time_zone_names
+
+        super().__init__(*args, **kwargs)
+        default = f"My territory's ({default_zone})" if default_zone else "My territory's"
+        self.fields["time_zone"].choices = [("", default), *((name, name) for name in time_zone_names())]
+
+
 class NotificationPreferencesForm(forms.Form):
     """One choice per kind of notification. Every delivery is a valid shape here; which ones a role may choose
     is the notifications service's rule, and its refusal is shown by the field it names."""

@@ -44,6 +44,7 @@ ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
         "sales_ops.dealapprover": ("view",),
         "sales_ops.dealdecision": ("view",),
         "sales_ops.dealevent": ("view",),
+        "sales_ops.dealdecisionlink": ("view",),
         "sales_ops.dealattachment": ("view",),
         "sales_ops.quota": ALL,
         "sales_ops.teamquota": ALL,

@@ -80,6 +80,7 @@ def home_summary(*, user: User) -> dict:
     summary = {
         "scope": scope,
         "lead_stages": [(value, label, by_stage.get(value, 0)) for value, label in LeadStage.choices],
+        "leads_total": sum(by_stage.values()),
         "awaiting_acceptance": awaiting,
         "awaiting_total": by_stage.get(LeadStage.SQL, 0),
         **open_pipeline_summary(user=user, today=timezone.localdate()),

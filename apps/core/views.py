@@ -13,24 +13,23 @@ from django.utils import timezone
 from apps.core import selectors
 from apps.core import selectors_records as records
 from apps.core.exceptions import ActionForbidden, ApplicationError
-from apps.core.forms import LeadConvertForm, NotificationPreferencesForm, OpportunityStageForm
+from apps.core.forms import LeadConvertForm, NotificationPreferencesForm, OpportunityStageForm, TimeZoneForm
 from apps.core.models import Lead, LeadStage, Opportunity
 from apps.core.panels import app_panels
 from apps.core.permissions import workable_ids
 from apps.core.services import leads as lead_services
-from apps.core.services import notifications
+from apps.core.services import notifications, people
 from apps.core.services import opportunities as opportunity_services
-from apps.core.timezones import user_time_zone
+from apps.core.timezones import default_time_zone, user_time_zone
 
 # A converted lead's opportunity closes this far ahead unless the rep says otherwise.
 CONVERT_CLOSE_IN = dt.timedelta(days=90)
 
 
 def _render(request, template: str, context: dict, *, status: int = 200):
-    """Render with times in the viewer's zone (`apps/core/timezones.py`), which the page names as `time_zone`."""
-    tz = user_time_zone(request.user)
-    with timezone.override(tz):
-        return render(request, template, {**context, "time_zone": tz.key}, status=status)
+    """Render a page of core. Times are in the viewer's zone already (`UserTimeZoneMiddleware`), and the page
+    names it through the `time_zone` context processor."""
+    return render(request, template, context, status=status)
 
 
 @login_required
@@ -176,26 +175,33 @@ def _convert_initial(lead: Lead) -> dict:
     }
 
 
-# --- notification choices ------------------------------------------------------------------------------------
+# --- the person's own settings: time zone and notification choices ----------------------------------------------
 
 
 @login_required
 def notification_settings(request):
-    """Each kind of e-mail: immediately, in the daily digest, or off where the role allows. Saved, it redirects
-    back here (post/redirect/get); refused, it shows the form again at this address with the reason."""
+    """Your settings: the time zone you see times in, and how each kind of e-mail reaches you (immediately, in the
+    daily digest, or off where the role allows). Saved, it redirects back here (post/redirect/get); refused, it
+    shows the forms again at this address with the reason, and nothing is saved."""
     user, status = request.user, 200
+    default_zone = default_time_zone(user).key
     if request.method == "POST":
+        zone_form = TimeZoneForm(request.POST, default_zone=default_zone)
         form = NotificationPreferencesForm(request.POST)
-        if form.is_valid():
+        if zone_form.is_valid() and form.is_valid():
             try:
-                notifications.notification_preferences_set(user=user, choices=form.cleaned_data)
+                people.user_settings_set(
+                    user=user, time_zone=zone_form.cleaned_data["time_zone"], notification_choices=form.cleaned_data
+                )
             except ApplicationError as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
+                target = zone_form if error.field == "time_zone" else form
+                target.add_error(error.field if error.field in target.fields else None, error.message)
             else:
-                messages.success(request, "Your notification choices are saved.")
+                messages.success(request, "Your settings are saved.")
                 return redirect("notification_settings")
         status = 400
     else:
+        zone_form = TimeZoneForm(initial={"time_zone": user.time_zone}, default_zone=default_zone)
         form = NotificationPreferencesForm(initial=notifications.notification_preferences(user=user))
     rows = [
         {
@@ -205,4 +211,5 @@ def notification_settings(request):
         }
         for kind in form.fields
     ]
-    return _render(request, "core/notifications.html", {"form": form, "rows": rows}, status=status)
+    context = {"form": form, "zone_form": zone_form, "rows": rows}
+    return _render(request, "core/notifications.html", context, status=status)

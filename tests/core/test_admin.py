@@ -86,7 +86,7 @@ def test_the_qualify_action_goes_through_the_lifecycle(admin_client, admin_user)
         follow=True,
     )
     assert "1 of 2 lead(s) done, 1 refused and left as they were." in response.content.decode()
-    assert "cannot move from &#x27;disqualified&#x27;" in response.content.decode()
+    assert "This lead is Disqualified, not Marketing qualified" in response.content.decode()
     new.refresh_from_db()
     closed.refresh_from_db()
     assert (new.stage, closed.stage) == (LeadStage.MQL, LeadStage.DISQUALIFIED)

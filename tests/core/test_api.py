@@ -131,7 +131,10 @@ def test_an_illegal_move_is_a_400_with_the_reason_and_writes_nothing(api, rep):
     lead = LeadFactory(stage=LeadStage.SQL, owner=rep)
     response = api.as_user(rep).post(f"/api/v1/leads/{lead.pk}/convert/", {}, format="json")
     assert response.status_code == 400
-    assert "cannot move from 'sql' to 'opportunity'" in response.json()["detail"]
+    assert (
+        "This lead is Sales qualified (handed to sales), so it cannot become Converted to opportunity"
+        in (response.json()["detail"])
+    )
     assert not LeadTransition.objects.filter(lead=lead).exists()
     assert not Opportunity.objects.exists()
 

@@ -26,8 +26,11 @@ def test_each_allowed_move_changes_the_stage_and_records_who_and_when(source, ta
 @pytest.mark.parametrize(("source", "target"), ILLEGAL)
 def test_each_illegal_move_is_refused_and_writes_nothing(source, target, sales_ops, rep):
     lead = LeadFactory(stage=source, owner=rep)
-    with pytest.raises(ApplicationError, match=f"cannot move from '{source}' to '{target}'"):
+    with pytest.raises(ApplicationError) as refused:
         leads.lead_move(lead_id=lead.pk, to_stage=target, actor=sales_ops, reason="why not")
+    assert refused.value.code == "illegal_move"
+    assert f"This lead is {LeadStage(source).label}" in refused.value.message
+    assert f"'{source}'" not in refused.value.message and f"'{target}'" not in refused.value.message
     lead.refresh_from_db()
     assert lead.stage == source
     assert not LeadTransition.objects.filter(lead=lead).exists()
@@ -96,7 +99,7 @@ def test_a_failed_convert_leaves_the_lead_where_it_was(rep):
 
 def test_reject_refuses_a_lead_that_was_accepted_meanwhile(rep):
     lead = LeadFactory(stage=LeadStage.SAL, owner=rep)
-    with pytest.raises(ApplicationError, match="is 'sal' now"):
+    with pytest.raises(ApplicationError, match="This lead is Sales accepted now, not Sales qualified"):
         leads.lead_reject(lead_id=lead.pk, actor=rep, reason="Not our market")
 
 
@@ -148,3 +151,26 @@ def test_role_helpers(rep, sales_ops):
     assert rep.has_role(Role.REP) and not rep.has_role(Role.SALES_OPS)
     assert sales_ops.is_ops
     assert UserFactory(username="boss", is_superuser=True).has_role(Role.SALES_OPS)
+
+
+def test_a_refusal_names_the_stages_by_their_labels_never_their_codes(rep):
+    lead = LeadFactory(stage=LeadStage.SAL, owner=rep)
+    with pytest.raises(ApplicationError) as refused:
+        leads.lead_move(lead_id=lead.pk, to_stage=LeadStage.SQL, actor=None, expected_stage=LeadStage.MQL)
+    assert refused.value.code == "illegal_move"
+    assert refused.value.message == (
+        "This lead is Sales accepted, so it cannot become Sales qualified (handed to sales). From Sales accepted it "
+        "can become: Converted to opportunity, Recycled to nurture, Disqualified."
+    )
+    lead.refresh_from_db()
+    assert lead.stage == LeadStage.SAL and not LeadTransition.objects.filter(lead=lead).exists()
+
+
+def test_someone_moving_the_lead_first_is_named_in_labels(rep):
+    lead = LeadFactory(stage=LeadStage.SAL, owner=rep)
+    with pytest.raises(ApplicationError) as refused:
+        leads.lead_move(lead_id=lead.pk, to_stage=LeadStage.RECYCLED, actor=None, reason="r", expected_stage="mql")
+    assert refused.value.code == "stage_changed"
+    assert refused.value.message == "This lead is Sales accepted now, not Marketing qualified: someone moved it first."
+    lead.refresh_from_db()
+    assert lead.stage == LeadStage.SAL and not LeadTransition.objects.filter(lead=lead).exists()

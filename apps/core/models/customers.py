@@ -255,7 +255,7 @@ class LeadTransition(models.Model):
         ordering = ["lead", "at", "id"]
 
     def __str__(self):
-        return f"{self.from_stage or '∅'} → {self.to_stage}"
+        return f"{self.get_from_stage_display() or '∅'} → {self.get_to_stage_display()}"
 
 
 class OpportunityStage(models.TextChoices):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from apps.core import business_time
+from apps.core.timezones import time_zone_names, validate_time_zone
 
 
 def full_name(first: str, last: str) -> str:
@@ -36,6 +37,13 @@ class User(AbstractUser):
     manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     territory = models.ForeignKey(
         "core.Territory", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    # Not a `choices` list: the zones come from the machine's tz database, which changes without a migration.
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="IANA time zone the portal and e-mails show times in; blank: the territory's calendar zone",
     )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
@@ -99,7 +107,7 @@ class BusinessCalendar(models.Model):
 
     def clean(self):
         super().clean()
-        if self.timezone not in zoneinfo.available_timezones():
+        if self.timezone not in time_zone_names():
             raise ValidationError({"timezone": f"'{self.timezone}' is not an IANA time zone."})
         if self.holiday_country:
             self.holiday_country = self.holiday_country.upper()

@@ -2,13 +2,12 @@
 
 import datetime as dt
 import logging
-import zoneinfo
 
 from django.db import transaction
-from django.utils import timezone
 
 from apps.core.models import DigestEntry, EmailMessage, NotificationKind, User
 from apps.core.services.outbox import email_enqueue, email_render_bodies
+from apps.core.timezones import email_time, user_time_zone
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +42,7 @@ def _send_one(*, user_id: int, day: dt.date) -> int:
     user = User.objects.select_related("territory__calendar").get(pk=user_id)
     if not entries or not user.is_active or not user.email:
         return 0  # someone who left, or has no address: their entries stay, listed if they come back
-    zone = _zone(user)
+    zone = user_time_zone(user)
     items = [_item(entry, zone) for entry in entries]
     digest = email_enqueue(
         key=key,
@@ -54,19 +53,11 @@ def _send_one(*, user_id: int, day: dt.date) -> int:
             "day": f"{day:%a} {day.day} {day:%b %Y}",
             "items": items,
             "count": len(items),
+            "time_zone": zone.key,
         },
     )
     DigestEntry.objects.filter(pk__in=[entry.pk for entry in entries]).update(digest=digest)
     return 1
-
-
-def _zone(user: User) -> zoneinfo.ZoneInfo:
-    """The person's time zone: their territory's calendar's, else the site's."""
-    territory = user.territory
-    try:
-        return zoneinfo.ZoneInfo(territory.calendar.timezone) if territory else timezone.get_current_timezone()
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return timezone.get_current_timezone()
 
 
 def _item(entry: DigestEntry, zone) -> dict:
@@ -77,10 +68,9 @@ def _item(entry: DigestEntry, zone) -> dict:
     except Exception:  # a broken template: list the subject rather than lose the whole digest
         logger.exception("Digest entry %s: the message's body could not be rendered", entry.pk)
         body = ""
-    at = entry.created_at.astimezone(zone)
     return {
         "kind": NotificationKind(entry.kind).label if entry.kind in NotificationKind.values else entry.kind,
         "subject": message.subject,
-        "at": f"{at:%a} {at.day} {at:%b, %H:%M} {at.tzname()}",
+        "at": email_time(entry.created_at, zone),
         "body": body,
     }

@@ -13,6 +13,7 @@ from apps.core.models import Contact, Lead, LeadStage, LeadTransition, Opportuni
 from apps.core.models.customers import LEAD_MOVES, STAGES_NEEDING_REASON, LeadSource
 from apps.core.services.opportunities import opportunity_create
 from apps.core.signals import lead_moved
+from apps.core.timezones import site_today
 
 # Which rule of apps/core/permissions.py each move asks (`None` as actor means the system itself).
 _MARKETING_MOVES = {LeadStage.MQL, LeadStage.SQL}
@@ -70,20 +71,19 @@ def lead_move(
         raise ApplicationError(f"'{to_stage}' is not a lead stage.", field="stage")
     # who may is asked before what may: a move someone may not make is a 403 whatever the lead's stage
     if not _may_move(actor, lead, to_stage):
-        raise ActionForbidden(f"You may not move this lead to '{to_stage}'.", code="forbidden")
+        raise ActionForbidden(f"You may not make this lead {_said(to_stage)}.", code="forbidden")
     if lead.stage == to_stage:
         return lead
     if to_stage not in LEAD_MOVES[lead.stage]:
-        allowed = ", ".join(sorted(LEAD_MOVES[lead.stage])) or "none (it is closed)"
-        raise ApplicationError(
-            f"A lead cannot move from '{lead.stage}' to '{to_stage}'. Allowed from '{lead.stage}': {allowed}.",
-            code="illegal_move",
-        )
+        raise ApplicationError(_illegal_move(lead.stage, to_stage), code="illegal_move")
     if expected_stage is not None and lead.stage != expected_stage:
-        raise ApplicationError(f"The lead is '{lead.stage}' now, not '{expected_stage}'.", code="stage_changed")
+        raise ApplicationError(
+            f"This lead is {_said(lead.stage)} now, not {_said(expected_stage)}: someone moved it first.",
+            code="stage_changed",
+        )
     reason = (reason or "").strip()
     if to_stage in STAGES_NEEDING_REASON and not reason:
-        raise ApplicationError(f"Moving a lead to '{to_stage}' needs a reason.", field="reason", code="required")
+        raise ApplicationError(f"Making a lead {_said(to_stage)} needs a reason.", field="reason", code="required")
 
     if to_stage == LeadStage.SQL and owner is None and lead.owner_id is None:
         owner = _routed_owner(lead=lead, actor=actor)  # a lead that has an owner already keeps them
@@ -101,6 +101,21 @@ def lead_move(
     lead.save(update_fields=update_fields)
     lead_moved.send(sender=Lead, lead=lead, transition=transition)
     return lead
+
+
+def _said(stage: str) -> str:
+    """A stage as refusals name it: by its label ("Sales accepted"), never its code ("sal")."""
+    return LeadStage(stage).label if stage in LeadStage.values else stage
+
+
+def _illegal_move(from_stage: str, to_stage: str) -> str:
+    allowed = [_said(stage) for stage in LeadStage.values if stage in LEAD_MOVES[from_stage]]
+    if not allowed:
+        return f"This lead is {_said(from_stage)}, not {_said(to_stage)}, and a closed lead moves no further."
+    return (
+        f"This lead is {_said(from_stage)}, so it cannot become {_said(to_stage)}. "
+        f"From {_said(from_stage)} it can become: {', '.join(allowed)}."
+    )
 
 
 def _routed_owner(*, lead: Lead, actor: User | None) -> User:
@@ -179,7 +194,7 @@ def lead_convert(
         owner=lead.owner,
         amount=amount,
         currency=currency,
-        close_date=close_date or (timezone.localdate() + dt.timedelta(days=90)),
+        close_date=close_date or (site_today() + dt.timedelta(days=90)),
         source_lead=lead,
     )
 

@@ -3,7 +3,7 @@ and the usage reports. Every list asks a fixed number of queries, whatever the n
 
 Visibility is `apps.core.permissions`' rules as a queryset: curators (marketing ops, legal, admins) see every asset,
 an owner their own in any status, everyone else live assets only (published, and not expired: `expires_on` after
-today, `timezone.localdate()`).
+today in settings.TIME_ZONE, `site_today()`).
 """
 
 import datetime as dt
@@ -14,11 +14,11 @@ from decimal import Decimal
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils import timezone
 
 from apps.core.models import Opportunity, OpportunityStage, User
 from apps.core.models.customers import CLOSED_STAGES
 from apps.core.permissions import content_review_roles, is_content_curator, is_ops, owned_by_visible
+from apps.core.timezones import site_today
 from apps.marketing_ops.content.models import (
     Asset,
     AssetStatus,
@@ -46,7 +46,7 @@ def visible_assets(user: User, today: dt.date | None = None) -> QuerySet[Asset]:
     assets = Asset.objects.all()
     if is_content_curator(user):
         return assets
-    return assets.filter(Q(owner_id=user.pk) | live_q(today or timezone.localdate()))
+    return assets.filter(Q(owner_id=user.pk) | live_q(today or site_today()))
 
 
 def sees_every_version(user: User, asset: Asset) -> bool:
@@ -195,11 +195,17 @@ def content_never_used(
     usage = ContentUsage.objects.filter(_period("at", since, until), asset=OuterRef("pk"))
     shares = ContentShare.objects.filter(_period("at", since, until), asset=OuterRef("pk"))
     return (
-        Asset.objects.filter(live_q(today or timezone.localdate()))
+        Asset.objects.filter(live_q(today or site_today()))
         .filter(~Exists(usage), ~Exists(shares))
         .select_related("owner")
         .order_by("title", "id")
     )
+
+
+def content_any_live(*, today: dt.date | None = None) -> bool:
+    """Whether the library holds any live asset at all (one query): an empty "never used" list means something
+    else in an empty library."""
+    return Asset.objects.filter(live_q(today or site_today())).exists()
 
 
 @dataclass(frozen=True)

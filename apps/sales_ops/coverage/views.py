@@ -122,7 +122,10 @@ def coverage_source(request):
             "form": form,
             "cells": report.to_source(),
             "total": sum((cell["to_source"] for cell in report.to_source()), 0),
+            # Without a quota no shortfall can be measured: "nothing missing" would read as good news.
+            "has_quotas": any(line.figures.quota is not None for line in report.reps),
             "created": [(Origin.LABELS[origin], amount) for origin, amount in created.items()],
+            "created_any": any(created.values()),
             "here": "sales_ops:coverage_source",
         },
     )

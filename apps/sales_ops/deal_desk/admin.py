@@ -3,11 +3,14 @@ timeline to inspect (read-only: every move is a service's); decisions and events
 delegations.
 """
 
+import datetime as dt
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from apps.core.admin_utils import NoWritesMixin, ReadOnlyAdmin, ReadOnlyInline, WorkbenchAdmin
@@ -18,6 +21,7 @@ from apps.sales_ops.deal_desk.models import (
     DealApprovalStep,
     DealAttachment,
     DealDecision,
+    DealDecisionLink,
     DealEvent,
     DealFlag,
     DealRequest,
@@ -275,3 +279,53 @@ class ApprovalDelegationAdmin(WorkbenchAdmin):
     date_hierarchy = "starts_on"
     fields = ["approver", "delegate", ("starts_on", "ends_on"), "note", "created_at"]
     readonly_fields = ["created_at"]
+
+
+class LinkStateFilter(admin.SimpleListFilter):
+    """What became of an e-mail decision link: used, expired unused, or still open."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("used", "Used"), ("expired", "Expired, not used"), ("open", "Open")]
+
+    def queryset(self, request, queryset):
+        cutoff = timezone.now() - dt.timedelta(seconds=settings.DEAL_DESK_EMAIL_LINK_MAX_AGE)
+        unused = queryset.filter(used_at__isnull=True)
+        return {
+            "used": queryset.filter(used_at__isnull=False),
+            "expired": unused.filter(created_at__lte=cutoff),
+            "open": unused.filter(created_at__gt=cutoff),
+        }.get(self.value(), queryset)
+
+
+@admin.register(DealDecisionLink)
+class DealDecisionLinkAdmin(ReadOnlyAdmin):
+    """The approve/reject links the approvers' e-mails carried: whose, on which request and step, and whether each
+    was used or ran out. Read only (the deal desk's services make and spend them); the nonce is never shown."""
+
+    list_display = ["created_at", "user", "request_link", "step_name", "state", "used_at"]
+    list_filter = [LinkStateFilter, ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["=step__request__id", "user__username", "user__last_name", "user__email"]
+    list_select_related = ["user", "step__request__opportunity"]
+    date_hierarchy = "created_at"
+    fields = readonly_fields = ["user", "request_link", "step_name", "created_at", "state", "used_at"]
+
+    @admin.display(description="request", ordering="step__request")
+    def request_link(self, link: DealDecisionLink) -> str:
+        deal = link.step.request
+        url = reverse("admin:sales_ops_dealrequest_change", args=[deal.pk])
+        return format_html('<a href="{}">#{} {}</a>', url, deal.pk, deal.opportunity.name)
+
+    @admin.display(description="step", ordering="step__position")
+    def step_name(self, link: DealDecisionLink) -> str:
+        return f"{link.step.position}. {link.step.name} (revision {link.step.revision})"
+
+    @admin.display(description="state")
+    def state(self, link: DealDecisionLink) -> str:
+        if link.used_at:
+            return "Used"
+        if link.expires_at <= timezone.now():
+            return f"Expired {timezone.localtime(link.expires_at):%Y-%m-%d %H:%M %Z}, not used"
+        return f"Open until {timezone.localtime(link.expires_at):%Y-%m-%d %H:%M %Z}"

@@ -484,3 +484,8 @@ class DealDecisionLink(models.Model):
 
     def __str__(self):
         return f"Link for {self.user} on {self.step}" + (" (used)" if self.used_at else "")
+
+    @property
+    def expires_at(self):
+        """When its signature runs out (signed as the row was made): after this it opens nothing."""
+        return self.created_at + dt.timedelta(seconds=settings.DEAL_DESK_EMAIL_LINK_MAX_AGE)

@@ -13,6 +13,7 @@ from apps.core.models.customers import Segment
 from apps.core.permissions import deal_report_requesters, is_manager, may_view_every_deal, team_of
 from apps.core.quarters import quarter_of
 from apps.core.stats import percentile
+from apps.core.timezones import site_today
 from apps.sales_ops.models import (
     ApprovalDelegation,
     DealApprovalStep,
@@ -27,7 +28,7 @@ REQUEST_RELATED = ("opportunity__account", "requester", "active_step")
 
 def delegators(user: User, *, on: dt.date | None = None) -> list[int]:
     """Ids of the approvers who delegate to `user` on the day `on` (today by default)."""
-    on = on or timezone.localdate()
+    on = on or site_today()  # delegations run by the company's calendar days, whoever looks
     return list(
         ApprovalDelegation.objects.filter(delegate=user, starts_on__lte=on, ends_on__gte=on).values_list(
             "approver_id", flat=True
@@ -69,7 +70,7 @@ def deal_requesters(*, user: User) -> QuerySet[User]:
 def deal_inbox(*, user: User) -> QuerySet[DealRequest]:
     """Requests waiting for `user` now: under review, at a step where they (or someone who delegated to them)
     are an approver who has not decided yet. Oldest waiting first. One query (its `.count()` is the nav's badge)."""
-    today = timezone.localdate()
+    today = site_today()
     # The delegators as a subquery rather than a list read first: the count stays one query on every page.
     delegating = ApprovalDelegation.objects.filter(delegate=user, starts_on__lte=today, ends_on__gte=today)
     waiting_on = DealApprover.candidates.through.objects.filter(

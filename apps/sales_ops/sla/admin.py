@@ -4,7 +4,15 @@ from django import forms
 from django.contrib import admin
 
 from apps.core.admin_utils import ReadOnlyAdmin, ReadOnlyInline, TextListField, TextListWidget, WorkbenchAdmin
-from apps.sales_ops.sla.models import SlaClock, SlaDigestSubscription, SlaEscalation, SlaEvent, SlaNotice, SlaPolicy
+from apps.sales_ops.sla.models import (
+    SlaClock,
+    SlaDigestSubscription,
+    SlaEscalation,
+    SlaEvent,
+    SlaNotice,
+    SlaPolicy,
+    level_label,
+)
 
 
 class SlaEscalationInline(admin.TabularInline):
@@ -49,7 +57,11 @@ class SlaPolicyAdmin(WorkbenchAdmin):
 
 class SlaEventInline(ReadOnlyInline):
     model = SlaEvent
-    readonly_fields = fields = ["at", "kind", "actor", "detail"]
+    readonly_fields = fields = ["at", "kind", "actor", "detail_words"]
+
+    @admin.display(description="detail")
+    def detail_words(self, event: SlaEvent) -> str:
+        return event.detail_text
 
 
 @admin.register(SlaClock)
@@ -72,18 +84,40 @@ class SlaClockAdmin(ReadOnlyAdmin):
 
 @admin.register(SlaEvent)
 class SlaEventAdmin(ReadOnlyAdmin):
-    list_display = ["at", "clock", "kind", "actor", "detail"]
+    list_display = ["at", "clock", "kind", "actor", "detail_words"]
     list_filter = ["kind", ("at", admin.DateFieldListFilter)]
     search_fields = ["=clock__lead__id"]
     list_select_related = ["clock__lead__contact", "actor"]
 
+    @admin.display(description="detail")
+    def detail_words(self, event: SlaEvent) -> str:
+        return event.detail_text
+
+
+class LevelFilter(admin.SimpleListFilter):
+    """The levels notices were recorded at, in words ("8 working hours after the breach"), not their keys."""
+
+    title = "level"
+    parameter_name = "level"
+
+    def lookups(self, request, model_admin):
+        keys = SlaNotice.objects.order_by("level").values_list("level", flat=True).distinct()
+        return [(key, level_label(key)) for key in keys]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(level=self.value()) if self.value() else queryset
+
 
 @admin.register(SlaNotice)
 class SlaNoticeAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "clock", "level", "recipient", "email"]
-    list_filter = ["level", ("created_at", admin.DateFieldListFilter)]
+    list_display = ["created_at", "clock", "level_words", "recipient", "email"]
+    list_filter = [LevelFilter, ("created_at", admin.DateFieldListFilter)]
     search_fields = ["recipient", "=clock__lead__id"]
     list_select_related = ["clock__lead__contact", "email"]
+
+    @admin.display(description="level", ordering="level")
+    def level_words(self, notice: SlaNotice) -> str:
+        return level_label(notice.level)
 
 
 @admin.register(SlaDigestSubscription)

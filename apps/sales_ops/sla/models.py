@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from simple_history.models import HistoricalRecords
 
 from apps.core import business_time
@@ -180,6 +180,18 @@ class SlaPolicy(models.Model):
         return business_time.add_working_time(schedule, start, dt.timedelta(hours=self.target))
 
 
+_AFTER_BREACH_KEY = re.compile(r"after_breach\+(\d+)h")
+
+
+def level_label(key: str) -> str:
+    """A level as people read it: 'after_breach+8h' is "8 working hours after the breach" (notices, events and
+    alerts record the key; pages and e-mails show this)."""
+    after = _AFTER_BREACH_KEY.fullmatch(key or "")
+    if after:
+        return f"{after[1]} working hours after the breach"
+    return {"warning": "At the warning point", "breach": "At the breach"}.get(key, key)
+
+
 class SlaEscalation(models.Model):
     """One rung of a policy's ladder: at which level, whom to tell."""
 
@@ -218,8 +230,7 @@ class SlaEscalation(models.Model):
 
     def __str__(self):
         whom = self.email if self.recipient == self.Recipient.ADDRESS else self.get_recipient_display()
-        when = f"{self.hours_after_breach} working hours after breach" if self.hours_after_breach else self.level
-        return f"{when}: {whom}"
+        return f"{level_label(self.level_key)}: {whom}"
 
     def clean(self):
         super().clean()
@@ -301,7 +312,7 @@ class SlaClock(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.lead} · {self.stage} · {self.state}"
+        return f"{self.lead} · {self.get_stage_display()} · {self.get_state_display()}"
 
     @property
     def is_open(self) -> bool:
@@ -369,6 +380,21 @@ class SlaEvent(models.Model):
     def __str__(self):
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
 
+    @property
+    def detail_text(self) -> str:
+        """The detail as people read it: a level in words, a due instant in the current time zone (the clock
+        services write "due 2026-11-23 14:00 UTC"), anything else as written."""
+        if self.kind in (self.Kind.WARNING, self.Kind.BREACH, self.Kind.ESCALATION):
+            return level_label(self.detail)
+        due = _DUE_DETAIL.fullmatch(self.detail or "")
+        if due:
+            instant = dt.datetime.strptime(due[1], "%Y-%m-%d %H:%M").replace(tzinfo=dt.UTC)
+            return "due " + dateformat.format(timezone.localtime(instant), "D j M, H:i T")
+        return self.detail
+
+
+_DUE_DETAIL = re.compile(r"due (\d{4}-\d{2}-\d{2} \d{2}:\d{2}) UTC")
+
 
 class SlaNotice(models.Model):
     """That one recipient was told about one clock at one level: the unit of exactly-once alerting."""
@@ -387,7 +413,7 @@ class SlaNotice(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.level} → {self.recipient}"
+        return f"{level_label(self.level)} → {self.recipient}"
 
 
 class SlaDigestSubscription(models.Model):

@@ -17,6 +17,7 @@ from apps.core.charts import bar_chart
 from apps.core.exceptions import ActionForbidden, ApplicationError
 from apps.core.live import fragment
 from apps.core.models import Lead, LeadStage, User
+from apps.core.pages import form_action
 from apps.core.permissions import scope_of
 from apps.core.selectors import lead_list
 from apps.core.services import leads as lead_services
@@ -150,7 +151,7 @@ def lead_accept(request, lead_id: int):
 
 
 @login_required
-@require_POST
+@form_action("sales_ops:lead_detail")
 def lead_reject(request, lead_id: int):
     """Back to marketing with a reason; without one, the lead's page shows the form with its error."""
     lead = _visible_lead(request, lead_id)

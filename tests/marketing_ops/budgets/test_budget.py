@@ -173,5 +173,5 @@ def test_cancelling_releases_the_plan_not_yet_spoken_for(campaign):
 
 def test_a_completed_campaign_does_not_come_back(campaign):
     budget.campaign_move(campaign_id=campaign.pk, status=CampaignStatus.COMPLETED, actor=None)
-    with pytest.raises(ApplicationError, match="cannot move from 'completed' to 'active'"):
+    with pytest.raises(ApplicationError, match="This campaign is Completed, so it cannot become Active"):
         budget.campaign_move(campaign_id=campaign.pk, status=CampaignStatus.ACTIVE, actor=None)

@@ -621,3 +621,36 @@ def test_a_contact_who_withdrew_consent_is_offered_disabled(client, rep, live, d
     page = text_of(signed_in(client, rep).get(url("asset", live)))
     option = re.search(rf'<option value="{deal.pk}:{withdrawn.pk}"[^>]*>([^<]*)</option>', page)
     assert "disabled" in option.group(0) and "consent withdrawn" in option.group(1)
+
+
+def test_an_asset_expires_by_the_librarys_day_whatever_the_viewers_zone(client, rep, owner, frozen):
+    frozen.move_to(dt.datetime(2026, 3, 2, 21, 0, tzinfo=dt.UTC))  # already 3 March in Kiritimati (UTC+14)
+    rep.time_zone = "Pacific/Kiritimati"
+    rep.save()
+    published_asset(owner=owner, title="Until tomorrow", expires_on=TODAY + dt.timedelta(days=1))
+    assert "Until tomorrow" in text_of(signed_in(client, rep).get(LIBRARY))
+
+
+# --- post/redirect/get: a form's error page stays at its address, and that address never answers 405 --------------
+
+
+@pytest.mark.parametrize(
+    ("who", "action", "data", "error"),
+    [
+        ("rep", "share", {"recipient": ""}, "Choose the contact you sent it to."),
+        ("owner", "upload", {"note": "x"}, "Choose a file to upload."),
+        ("marketing_ops", "decide", {"outcome": "reject"}, "Say why the version is rejected."),
+    ],
+)
+def test_a_form_error_is_shown_at_the_forms_address_and_a_get_there_goes_back_to_the_asset(
+    client, request, live, who, action, data, error
+):
+    if action == "decide":
+        in_review(live)
+    signed_in(client, request.getfixturevalue(who))
+    posted = client.post(url(action, live), data)
+    assert posted.status_code == 400 and posted.request["PATH_INFO"] == url(action, live)
+    assert error in text_of(posted)
+    again = client.get(url(action, live))  # the address left in the bar, reloaded from it
+    assert again.status_code == 302 and again["Location"] == url("asset", live)
+    assert client.put(url(action, live)).status_code == 405

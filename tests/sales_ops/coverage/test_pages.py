@@ -90,3 +90,14 @@ def test_created_pipeline_by_source(world, sales_ops, frozen):
     ben = next(line for line in report.reps if line.label == "Ben")
     assert ben.created["marketing"] == 500 and ben.created["partner"] == 300
     assert ben.created["sales"] == 100_000  # the world's deal, made today without a lead
+
+
+def test_a_reps_status_is_shown_by_its_label_never_its_code(world, client, sales_ops):
+    from apps.core.factories import UserFactory
+    from apps.core.models import Role
+
+    UserFactory(username="eve", first_name="Eve", last_name="", roles=[Role.REP])  # no quota this quarter
+    client.force_login(sales_ops)
+    page = client.get("/sales/coverage/", {"quarter": QUARTER}).content.decode()
+    assert ">No quota</span>" in page and ">Uncovered</span>" in page
+    assert "No_quota" not in page and "no_quota<" not in page

@@ -162,3 +162,65 @@ def test_managers_have_nothing_of_the_deal_desk_in_the_admin(client, db):
     client.force_login(boss)
     for url in ("admin:sales_ops_approvalrule_changelist", "admin:sales_ops_dealrequest_changelist"):
         assert client.get(reverse(url)).status_code == 403
+
+
+# --- the e-mail decision links ---------------------------------------------------------------------------------
+
+
+def _asked(rep, manager):
+    """A submitted request whose manager step e-mailed the manager a decision link."""
+    from apps.core.factories import OpportunityFactory
+
+    rep.email, manager.email = "rita@example.com", "mgr@example.com"
+    rep.save()
+    manager.save()
+    ApprovalRuleFactory(name="Manager review")
+    deal = DealRequestFactory(opportunity=OpportunityFactory(owner=rep), requester=rep)
+    return services.deal_request_submit(request_id=deal.pk, actor=rep)
+
+
+def test_the_links_are_listed_with_whose_which_request_and_what_became_of_them(ops_client, rep, manager):
+    from apps.sales_ops.models import DealDecisionLink
+
+    deal = _asked(rep, manager)
+    link = DealDecisionLink.objects.get(user=manager)
+    page = ops_client.get(reverse("admin:sales_ops_dealdecisionlink_changelist")).content.decode()
+    assert f"#{deal.pk} {deal.opportunity.name}" in page and "1. Manager review (revision 1)" in page
+    assert "Open until" in page
+    assert link.nonce not in page
+    DealDecisionLink.objects.filter(pk=link.pk).update(used_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    used = ops_client.get(reverse("admin:sales_ops_dealdecisionlink_changelist") + "?state=used").content.decode()
+    assert "Used" in used and f"#{deal.pk} " in used
+    assert (
+        ops_client.get(reverse("admin:sales_ops_dealdecisionlink_changelist") + "?state=open")
+        .context["cl"]
+        .result_count
+        == 0
+    )
+
+
+def test_a_link_past_its_age_reads_expired(ops_client, rep, manager, settings):
+    from apps.sales_ops.models import DealDecisionLink
+
+    _asked(rep, manager)
+    settings.DEAL_DESK_EMAIL_LINK_MAX_AGE = 0
+    response = ops_client.get(reverse("admin:sales_ops_dealdecisionlink_changelist") + "?state=expired")
+    assert response.context["cl"].result_count == DealDecisionLink.objects.count() == 1
+    assert "not used" in response.content.decode()
+
+
+def test_the_links_are_read_only_and_show_no_nonce(ops_client, rep, manager):
+    from apps.sales_ops.models import DealDecisionLink
+
+    _asked(rep, manager)
+    link = DealDecisionLink.objects.get(user=manager)
+    assert ops_client.get(reverse("admin:sales_ops_dealdecisionlink_add")).status_code == 403
+    page = ops_client.get(reverse("admin:sales_ops_dealdecisionlink_change", args=[link.pk]))
+    assert page.status_code == 200 and link.nonce not in page.content.decode()
+    response = ops_client.post(reverse("admin:sales_ops_dealdecisionlink_change", args=[link.pk]), {"used_at": ""})
+    assert response.status_code == 403
+    assert (
+        ops_client.post(reverse("admin:sales_ops_dealdecisionlink_delete", args=[link.pk]), {"post": "yes"}).status_code
+        == 403
+    )
+    assert DealDecisionLink.objects.filter(pk=link.pk, used_at__isnull=True).exists()

@@ -213,3 +213,14 @@ def test_the_links_are_in_the_asking_email_only(team):
     services.deal_request_decide(request_id=request.pk, actor=team.manager, outcome="approve")
     (to_rep,) = EmailMessage.objects.filter(to=["rita@example.com"])
     assert "decide_link" not in to_rep.context
+
+
+def test_the_reps_email_gives_the_decisions_times_in_the_reps_zone(team):
+    team.time_zone = "America/New_York"
+    team.save()
+    request = submitted(team)
+    services.deal_request_decide(request_id=request.pk, actor=team.manager, outcome="approve")
+    (to_rep,) = EmailMessage.objects.filter(to=["rita@example.com"])
+    (decision,) = to_rep.context["decisions"][0]["decisions"]
+    assert decision["at"] == "Mon 23 Nov, 04:00 EST"  # 09:00 UTC
+    assert to_rep.context["time_zone"] == "America/New_York"

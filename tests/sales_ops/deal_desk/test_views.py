@@ -455,6 +455,16 @@ def test_the_requester_is_offered_no_decision(client, matrix, rep):
     assert client.get(f"/sales/deals/{deal.pk}/").context["may_decide"] is False
 
 
+def test_after_a_decision_error_its_address_leads_back_to_the_request_never_to_a_405(client, matrix, rep, manager):
+    deal = submitted(rep)
+    client.force_login(manager)
+    posted = client.post(f"/sales/deals/{deal.pk}/decide/", {"outcome": "reject", "comment": "", "revision": 1})
+    assert posted.status_code == 400 and "needs a reason" in text(posted)
+    again = client.get(f"/sales/deals/{deal.pk}/decide/")  # the address left in the bar, reloaded from it
+    assert again.status_code == 302 and again["Location"] == f"/sales/deals/{deal.pk}/"
+    assert not DealDecision.objects.exists()
+
+
 @pytest.mark.parametrize("outcome", ["reject", "request_changes"])
 def test_a_decision_without_its_reason_shows_the_error_and_writes_nothing(client, matrix, rep, manager, outcome):
     deal = submitted(rep)

@@ -393,17 +393,27 @@ def test_a_lead_that_passed_two_levels_at_once_is_listed_once_at_the_latest(froz
     assert SlaNotice.objects.count() == 2
 
 
-def test_due_times_are_shown_in_the_calendars_zone(frozen, team, marketing_ops):
+def test_due_times_are_shown_in_each_recipients_zone_and_named(frozen, team, marketing_ops):
     calendar = BusinessCalendarFactory(name="Berlin", timezone="Europe/Berlin")
     SlaPolicyFactory(
         calendar_mode=SlaPolicy.CalendarMode.FIXED,
         calendar=calendar,
-        ladder=[(Rung.Level.BREACH, Rung.Recipient.OWNER, None, "")],
+        ladder=[
+            (Rung.Level.BREACH, Rung.Recipient.OWNER, None, ""),
+            (Rung.Level.BREACH, Rung.Recipient.ADDRESS, None, "sales-ops@example.com"),
+        ],
     )
+    team.time_zone = "America/New_York"
+    team.save()
     handed_off(team, marketing_ops)  # Monday 09:00 UTC = 10:00 in Berlin; due 4 working hours later, 14:00
     frozen.now = T0 + 6 * H
     services.sla_scan()
-    assert "Due Mon 23 Nov, 14:00 CET" in outbox()[0].body_text
+    by_address = {message.to[0]: message.body_text for message in outbox()}
+    # The rep's own zone; an address that is nobody's: the clock's calendar zone. Working time is Berlin's either way.
+    assert "Due Mon 23 Nov, 08:00 EST" in by_address["rita@example.com"]
+    assert "Times are in the America/New_York time zone" in by_address["rita@example.com"]
+    assert "Due Mon 23 Nov, 14:00 CET" in by_address["sales-ops@example.com"]
+    assert "Times are in the Europe/Berlin time zone" in by_address["sales-ops@example.com"]
 
 
 # --- property: pauses never cost or give working time ---------------------------------------------

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from apps.core.factories import BusinessCalendarFactory, LeadFactory, TerritoryFactory, UserFactory
 from apps.core.models import Lead, LeadStage, LeadTransition, Opportunity, Role
 from apps.core.services import leads
-from apps.sales_ops.models import SlaClock, SlaEvent, SlaPolicy
+from apps.sales_ops.models import SlaClock, SlaEscalation, SlaEvent, SlaPolicy
 from apps.sales_ops.sla.factories import SlaPolicyFactory
 from tests.sales_ops.conftest import T0, H, handed_off
 
@@ -244,6 +244,17 @@ def test_reject_without_a_reason_is_a_form_error_and_writes_nothing(client, poli
     assert (LeadTransition.objects.count(), SlaEvent.objects.count()) == (transitions, events)
 
 
+def test_after_a_reject_error_its_address_leads_back_to_the_lead_page_not_a_405(client, policy, marketing_ops, rep):
+    lead = handed_off(rep, marketing_ops)
+    client.force_login(rep)
+    posted = client.post(f"/sales/leads/{lead.pk}/reject/", {"reason": ""})
+    assert posted.status_code == 400 and "Say why you reject this lead" in text(posted)
+    again = client.get(f"/sales/leads/{lead.pk}/reject/")  # the address left in the bar, reloaded from it
+    assert again.status_code == 302 and again["Location"] == f"/sales/leads/{lead.pk}/"
+    lead.refresh_from_db()
+    assert lead.stage == LeadStage.SQL
+
+
 def test_after_a_form_error_the_lead_page_forms_still_lead_back_to_the_lead_page(client, policy, marketing_ops, rep):
     lead = handed_off(rep, marketing_ops)
     client.force_login(rep)
@@ -277,7 +288,8 @@ def test_a_refused_move_is_a_403_that_says_why(client, policy, marketing_ops):
     client.force_login(marketing_ops)  # sees every lead, but accepting is sales' move
     response = client.post(f"/sales/leads/{lead.pk}/accept/", follow=True)
     assert response.status_code == 403
-    assert "You may not move this lead to 'sal'." in text(response)
+    assert "You may not make this lead Sales accepted." in text(response)
+    assert "'sal'" not in text(response)
     lead.refresh_from_db()
     assert lead.stage == LeadStage.SQL
 
@@ -287,7 +299,8 @@ def test_accepting_a_lead_that_is_no_longer_handed_off_says_why(client, policy, 
     leads.lead_convert(lead_id=lead.pk, actor=rep)
     client.force_login(rep)
     response = client.post(f"/sales/leads/{lead.pk}/accept/", follow=True)
-    assert "A lead cannot move from 'opportunity' to 'sal'" in text(response)
+    assert "This lead is Converted to opportunity, not Sales accepted" in text(response)
+    assert "'opportunity'" not in text(response) and "'sal'" not in text(response)
 
 
 def test_next_must_be_a_page_of_ours(client, policy, marketing_ops, rep):
@@ -310,6 +323,35 @@ def test_the_lead_page_shows_the_clock_its_policy_and_the_timeline(client, froze
     assert "Accept hand-offs: 4 working hours" in page
     assert [event.kind for event in response.context["events"]] == [SlaEvent.Kind.STARTED, SlaEvent.Kind.MET]
     assert "Stopped: met" in page
+
+
+def test_the_lead_pages_timeline_names_levels_and_due_times_in_words_never_codes(client, frozen, marketing_ops, rep):
+    from apps.sales_ops.sla import services
+
+    SlaPolicyFactory(
+        ladder=[
+            (SlaEscalation.Level.BREACH, SlaEscalation.Recipient.OWNER, None, ""),
+            (SlaEscalation.Level.AFTER_BREACH, SlaEscalation.Recipient.MANAGER, 8, ""),
+        ]
+    )
+    rep.time_zone = "Europe/Berlin"
+    rep.save()
+    lead = handed_off(rep, marketing_ops)
+    frozen.now = T0 + 40 * H
+    services.sla_scan()
+    client.force_login(rep)
+    page = text(client.get(f"/sales/leads/{lead.pk}/"))
+    assert "8 working hours after the breach" in page and "At the breach" in page
+    assert "due Mon 23 Nov, 14:00 CET" in page  # stored as "due 2026-11-23 13:00 UTC"
+    for code in ("after_breach", "+8h", "13:00 UTC"):
+        assert code not in page
+
+
+def test_my_leads_shows_no_template_comment(client, policy, marketing_ops, rep):
+    handed_off(rep, marketing_ops)
+    client.force_login(rep)
+    page = text(client.get("/sales/leads/"))
+    assert "{#" not in page and "The moves a lead in sql" not in page
 
 
 def test_the_lead_page_offers_pause_only_when_the_policy_has_pause_reasons(client, marketing_ops, rep):

@@ -8,7 +8,6 @@ import datetime as dt
 from decimal import ROUND_CEILING, Decimal, InvalidOperation
 
 from django.db import transaction
-from django.utils import timezone
 
 from apps.core.amounts import NON_ASCII_DIGITS, has_non_ascii_characters
 from apps.core.exceptions import ApplicationError
@@ -16,6 +15,7 @@ from apps.core.models import User
 from apps.core.quarters import quarter_of
 from apps.core.services.dispatch import enqueue_after_commit
 from apps.core.services.records import apply_changes, text_within, validated_save
+from apps.core.timezones import site_today
 from apps.marketing_ops.budgets import selectors
 from apps.marketing_ops.budgets.models import (
     CAMPAIGN_MOVES,
@@ -145,16 +145,19 @@ def campaign_move(*, campaign_id: int, status: str, actor: User | None, reason: 
     if campaign.status == status:
         return campaign
     if status not in CAMPAIGN_MOVES[campaign.status]:
-        allowed = ", ".join(sorted(CAMPAIGN_MOVES[campaign.status])) or "none"
+        said = dict(CampaignStatus.choices)
+        allowed = ", ".join(said[s] for s in CampaignStatus.values if s in CAMPAIGN_MOVES[campaign.status]) or "none"
         raise ApplicationError(
-            f"A campaign cannot move from '{campaign.status}' to '{status}'. Allowed: {allowed}.", code="illegal_move"
+            f"This campaign is {said[campaign.status]}, so it cannot become {said[status]}. "
+            f"From {said[campaign.status]} it can become: {allowed}.",
+            code="illegal_move",
         )
     campaign.status = status
     campaign._change_reason = reason or None  # read by simple_history for the history row
     campaign._history_user = actor
     campaign.save(update_fields=["status", "updated_at"])
     if status == CampaignStatus.CANCELLED and campaign.planned_amount:
-        spoken_for = selectors.campaign_budget(campaign, today=timezone.localdate()).spoken_for
+        spoken_for = selectors.campaign_budget(campaign, today=site_today()).spoken_for
         keep = min(campaign.planned_amount, max(spoken_for, Decimal(0)).quantize(Decimal("0.01"), ROUND_CEILING))
         _plan_set(campaign, keep, actor=actor, reason="Campaign cancelled: the plan not spoken for is released")
     watch_after_commit(campaign.pk)

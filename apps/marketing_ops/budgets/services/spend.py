@@ -166,7 +166,7 @@ def _same_posting(existing: SpendEntry, *values) -> SpendEntry:
     if tuple(getattr(existing, name) for name in SAME_POSTING) != values:
         raise ConflictError(
             f"The reference '{existing.external_ref}' is already posted with other details "
-            f"({existing.kind} of {existing.amount} {existing.currency} on {existing.spent_on}).",
+            f"({existing.get_kind_display().lower()} of {existing.amount} {existing.currency} on {existing.spent_on}).",
             field="external_ref",
         )
     return existing

@@ -3,11 +3,11 @@
 import datetime as dt
 
 from django.db.models import Max
-from django.utils import timezone
 
 from apps.core.exceptions import ActionForbidden, ApplicationError, ConflictError
 from apps.core.models import Role, User
 from apps.core.services.records import text_within
+from apps.core.timezones import site_today
 from apps.marketing_ops.content.models import (
     Asset,
     AssetEvent,
@@ -36,8 +36,9 @@ SHARE_NOTE_MAX = ContentShare._meta.get_field("note").max_length
 
 
 def content_today() -> dt.date:
-    """The library's "today" for expiry and reminders: the local date in settings.TIME_ZONE."""
-    return timezone.localdate()
+    """The library's "today" for expiry and reminders: the local date in settings.TIME_ZONE, whoever is signed in
+    (a viewer's own zone would let an asset expire earlier for some than for others)."""
+    return site_today()
 
 
 def asset_locked(asset_id: int) -> Asset:
@@ -95,9 +96,11 @@ def asset_move(
 ) -> AssetEvent:
     """Move a locked asset to `to_status` if the table allows it; save the status (and `extra_fields`), record it."""
     if to_status not in ASSET_MOVES.get(asset.status, ()):
-        allowed = ", ".join(sorted(ASSET_MOVES.get(asset.status, ()))) or "none"
+        said = dict(AssetStatus.choices)
+        allowed = ", ".join(said[s] for s in AssetStatus.values if s in ASSET_MOVES.get(asset.status, ())) or "none"
         raise ConflictError(
-            f"An asset cannot move from '{asset.status}' to '{to_status}'. Allowed from '{asset.status}': {allowed}.",
+            f"This asset is {said.get(asset.status, asset.status)}, so it cannot become "
+            f"{said.get(to_status, to_status)}. From {said.get(asset.status, asset.status)} it can become: {allowed}.",
             code="illegal_move",
         )
     from_status = asset.status

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from apps.core.exceptions import ActionForbidden, ApplicationError
 from apps.core.models import Contact, User
 from apps.core.models.customers import CLOSED_STAGES, ConsentStatus
+from apps.core.pages import form_action
 from apps.core.permissions import content_review_roles
 from apps.core.selectors import opportunity_list
 from apps.marketing_ops.content import selectors
@@ -206,7 +207,7 @@ def _render_asset(
 
 
 @login_required
-@require_POST
+@form_action("marketing_ops:content_asset")
 def content_share(request, asset_id: int):
     """Record that the rep sent the asset to a contact of one of their opportunities; refusals in words."""
     asset = _asset(request, asset_id)
@@ -238,7 +239,7 @@ def content_share(request, asset_id: int):
 
 
 @login_required
-@require_POST
+@form_action("marketing_ops:content_asset")
 def content_upload(request, asset_id: int):
     """A new version of the asset (owner and marketing ops): its file checked by content, stored, then processed."""
     asset = _asset(request, asset_id)
@@ -302,7 +303,7 @@ def content_reopen(request, asset_id: int):
 
 
 @login_required
-@require_POST
+@form_action("marketing_ops:content_asset")
 def content_decide(request, asset_id: int):
     """A reviewer approves or rejects the asset's version in review (a comment is required to reject)."""
     asset = _asset(request, asset_id)

@@ -33,6 +33,7 @@ def content_reports(request):
     period = form.cleaned_data["period"] if form.is_bound and form.is_valid() else "90"
     since = None if period == "all" else timezone.now() - dt.timedelta(days=int(period))
     never_used = selectors.content_never_used(since=since)
+    never_used_count = never_used.count()
     return render(
         request,
         "marketing_ops/content/reports.html",
@@ -41,7 +42,9 @@ def content_reports(request):
             "period_label": dict(form.fields["period"].choices)[period],
             "most_used": list(selectors.content_most_used(since=since)),
             "never_used": list(never_used[:NEVER_USED_SHOWN]),
-            "never_used_count": never_used.count(),
+            "never_used_count": never_used_count,
+            # Asked only when nothing is unused: is everything used, or is there nothing live to use?
+            "any_live": bool(never_used_count) or selectors.content_any_live(),
             "by_team": selectors.content_usage_by_team(since=since),
             "win_rates": selectors.content_win_rates(closed_from=since.date() if since else None),
             "since": since,

@@ -54,6 +54,11 @@ class Figures:
     status: str
 
     @property
+    def status_label(self) -> str:
+        """The status as pages and e-mails show it ("No quota"), never its code."""
+        return CoverageStatus(self.status).label
+
+    @property
     def to_source(self) -> Decimal:
         """Pipeline still missing to reach the required multiple of the gap."""
         return max(two_places(self.required_multiple * self.gap) - self.open_pipeline, ZERO)

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q
-from django.utils import timezone
 
 from apps.core.models import Account, Lead, LeadStage, Territory, User
+from apps.core.timezones import site_today
 from apps.sales_ops.coverage.models import RoutingDecision, TerritoryMember, TerritoryRouting, TerritoryRule
 from apps.sales_ops.deal_desk.models import ApprovalDelegation
 
@@ -81,7 +81,7 @@ def lead_route(*, lead: Lead, preview: bool = False, actor: User | None = None) 
 
 
 def _route(*, lead: Lead, preview: bool) -> RoutingDecision:
-    today = timezone.localdate()
+    today = site_today()  # the quota's quarter by the company's calendar, whoever hands off
     account = Account.objects.filter(pk=lead.account_id).values("owner_id", "country", "segment").get()
     notes: list[str] = []
 

@@ -4,11 +4,11 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from apps.core.exceptions import ApplicationError
 from apps.core.models import User
 from apps.core.services.records import as_application_error
+from apps.core.timezones import site_today
 from apps.sales_ops.deal_desk.models import (
     ApprovalDelegation,
 )
@@ -33,7 +33,7 @@ def deal_delegation_create(
         delegation.full_clean()
     except ValidationError as error:
         raise as_application_error(error) from error
-    today = timezone.localdate()
+    today = site_today()  # delegations run by the company's calendar days, whoever sets them
     if ends_on < today:
         raise ApplicationError(
             f"The delegation would end on {ends_on:%d %b %Y}, before today ({today:%d %b %Y}): "
@@ -51,7 +51,7 @@ def deal_delegation_end(*, delegation_id: int, actor: User) -> None:
     delegation = ApprovalDelegation.objects.select_for_update().filter(pk=delegation_id, approver=actor).first()
     if delegation is None:
         raise ApplicationError("No such delegation of yours.", code="not_found")
-    today = timezone.localdate()
+    today = site_today()
     if delegation.starts_on >= today:
         delegation.delete()
     elif delegation.ends_on >= today:

@@ -7,10 +7,10 @@ import secrets
 from django.core import signing
 from django.db.models import Prefetch
 from django.urls import reverse
-from django.utils import timezone
 
 from apps.core.models import NotificationKind, User
 from apps.core.services.outbox import OutgoingEmail
+from apps.core.timezones import email_time, site_time_zone, user_time_zone
 from apps.sales_ops.deal_desk.models import (
     ApprovalDelegation,
     DealApprovalStep,
@@ -18,7 +18,6 @@ from apps.sales_ops.deal_desk.models import (
     DealDecisionLink,
     DealRequest,
 )
-from apps.sales_ops.deal_desk.services.guards import _schedule
 
 # The salt of the e-mail links' signatures: a token signed for anything else never opens a decision page.
 LINK_SALT = "smops.deal_desk.decision_link"
@@ -28,8 +27,9 @@ def _names(people) -> str:
     return ", ".join(sorted(str(p) for p in people)) or "nobody"
 
 
-def _day(instant: dt.datetime) -> str:
-    return timezone.localtime(instant).date().isoformat()
+def _day(instant: dt.datetime, tz=None) -> str:
+    """The day of `instant` in `tz` (by default the company's, `settings.TIME_ZONE`), as 2026-12-23."""
+    return instant.astimezone(tz or site_time_zone()).date().isoformat()
 
 
 def _summary(request: DealRequest) -> dict:
@@ -64,8 +64,9 @@ def _to_approvers(
     telling them the request was recalled."""
     if people is None:
         people = list(User.objects.filter(deal_approver_slots__step=step).distinct())
+    today = now.astimezone(site_time_zone()).date()  # delegations run by the company's calendar days
     delegates = ApprovalDelegation.objects.filter(
-        approver__in=people, starts_on__lte=timezone.localdate(now), ends_on__gte=timezone.localdate(now)
+        approver__in=people, starts_on__lte=today, ends_on__gte=today
     ).select_related("delegate", "approver")
     recipients = {p.pk: (p, None) for p in people}
     for delegation in delegates:
@@ -146,11 +147,13 @@ def _round_email(request: DealRequest, what: str, headline: str, *, comment: str
     end is, once, keyed by the request, the revision and the outcome.
     """
     email = _to_rep(request, what, headline, comment=comment)
-    email.context["decisions"] = _round_decisions(request)
+    tz = user_time_zone(request.requester)
+    email.context["decisions"] = _round_decisions(request, tz)
+    email.context["time_zone"] = tz.key
     return email
 
 
-def _round_decisions(request: DealRequest) -> list[dict]:
+def _round_decisions(request: DealRequest, tz) -> list[dict]:
     """Each step of the current revision with its decisions, in the rep's time zone (two queries)."""
     decisions = DealDecision.objects.select_related("decided_by", "approver").order_by("at", "pk")
     steps = (
@@ -158,14 +161,13 @@ def _round_decisions(request: DealRequest) -> list[dict]:
         .prefetch_related(Prefetch("decisions", queryset=decisions))
         .order_by("position")
     )
-    tz = _schedule(request).tz
     rows = []
     for step in steps:
         said = [
             {
                 "outcome": decision.get_outcome_display(),
                 "by": str(decision.decided_by) + (f" for {decision.approver}" if decision.on_behalf else ""),
-                "at": _local(decision.at, tz),
+                "at": email_time(decision.at, tz),
                 "comment": decision.comment,
             }
             for decision in step.decisions.all()
@@ -173,8 +175,3 @@ def _round_decisions(request: DealRequest) -> list[dict]:
         kept = "approval kept from an earlier revision" if step.carried_from_id else ""
         rows.append({"step": step.name, "status": step.get_status_display(), "kept": kept, "decisions": said})
     return rows
-
-
-def _local(instant: dt.datetime, tz) -> str:
-    local = instant.astimezone(tz)
-    return f"{local:%a} {local.day} {local:%b, %H:%M} {local.tzname()}"

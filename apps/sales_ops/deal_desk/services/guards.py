@@ -82,7 +82,7 @@ def _locked(request_id: int) -> DealRequest:
     try:
         return (
             DealRequest.objects.select_for_update(of=("self",))
-            .select_related("opportunity__account", "requester__manager__manager", "requester__territory")
+            .select_related("opportunity__account", "requester__manager__manager", "requester__territory__calendar")
             .get(pk=request_id)
         )
     except DealRequest.DoesNotExist:

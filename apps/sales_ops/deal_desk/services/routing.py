@@ -17,6 +17,7 @@ from apps.core.exceptions import ApplicationError, ConflictError
 from apps.core.models import Opportunity, User
 from apps.core.services.dispatch import enqueue_after_commit
 from apps.core.services.outbox import OutgoingEmail, email_enqueue_many
+from apps.core.timezones import site_today, user_time_zone
 from apps.sales_ops.deal_desk.models import (
     ApprovalRule,
     DealApprovalStep,
@@ -166,7 +167,7 @@ def _with_managers(request: DealRequest) -> User:
 def _net_in_company_currency(request: DealRequest) -> tuple[Decimal | None, str]:
     """The request's net amount in the company currency at today's rate, or None and why not."""
     try:
-        rate = exchange_rates.exchange_rate(request.currency, timezone.localdate())
+        rate = exchange_rates.exchange_rate(request.currency, site_today())
     except ApplicationError as error:
         return None, f"The amount rules need it in {settings.COMPANY_CURRENCY}: {error.message}"
     return request.net_amount * rate, ""
@@ -372,7 +373,8 @@ def _conclude(request: DealRequest, steps: list[DealApprovalStep], *, now: dt.da
 
 def _approved_email(request: DealRequest) -> OutgoingEmail:
     """The end of a round that every step approved: the rep's one e-mail for it."""
-    return _round_email(request, "approved", f"Approved: valid until {_day(request.expires_at)}")
+    until = _day(request.expires_at, user_time_zone(request.requester))  # the day in the rep's zone
+    return _round_email(request, "approved", f"Approved: valid until {until}")
 
 
 def _save_route_fields(request: DealRequest) -> None:

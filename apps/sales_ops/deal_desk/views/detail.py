@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
 from apps.core.exceptions import ApplicationError
+from apps.core.pages import form_action
 from apps.sales_ops.deal_desk import selectors, services
 from apps.sales_ops.deal_desk.forms import (
     DealAttachmentForm,
@@ -134,7 +135,7 @@ def deal_recall(request, request_id: int):
 
 
 @login_required
-@require_POST
+@form_action("sales_ops:deal_detail")
 def deal_decide(request, request_id: int):
     """Approve, reject or ask for changes; a missing reason shows the page again with the error by the comment."""
     deal = _visible(request, request_id)

@@ -44,10 +44,10 @@ def deal_reports(request):
         {
             "form": form if form.is_bound else DealReportFilterForm(),
             "report": report,
-            "turnaround_rows": [(t, hours_minutes(t.median), hours_minutes(t.p90)) for t in report.turnaround],
+            "turnaround_rows": [(t, _took(t.median), _took(t.p90)) for t in report.turnaround],
             "query": request.GET.urlencode(),
             "turnaround_chart": bar_chart(
-                [(t.name, t.median.total_seconds(), hours_minutes(t.median)) for t in report.turnaround],
+                [(t.name, t.median.total_seconds(), _took(t.median)) for t in report.turnaround],
                 slowest.total_seconds(),
             ),
             "discount_tables": [
@@ -56,6 +56,12 @@ def deal_reports(request):
         },
         status=400 if form.errors else 200,
     )
+
+
+def _took(delta: dt.timedelta) -> str:
+    """A turnaround as people read it: a decision made at once is "under 1 min", not a "0 h 00 min" that reads as
+    no data."""
+    return "under 1 min" if delta < dt.timedelta(minutes=1) else hours_minutes(delta)
 
 
 def _discount_chart(lines) -> dict:

@@ -13,13 +13,14 @@ from apps.core.models import NotificationKind
 from apps.core.permissions import team_of
 from apps.core.selectors import calendar_schedules
 from apps.core.services.outbox import OutgoingEmail, email_enqueue, email_enqueue_many
+from apps.core.timezones import email_time, user_time_zone, zones_by_address
 from apps.sales_ops.sla.models import (
     SlaClock,
     SlaDigestSubscription,
     SlaEvent,
     SlaNotice,
 )
-from apps.sales_ops.sla.services.ladders import Level, _hours, _local
+from apps.sales_ops.sla.services.ladders import Level, _hours
 
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a NOWAIT lock held by another transaction
 MET = "met"  # a row's level when the warned clock was met before the e-mail went out
@@ -102,13 +103,16 @@ def _send_alerts(notices: list[SlaNotice], now: dt.datetime, schedules) -> None:
     A clock is listed once, at the latest level it has reached when the e-mail is written, with what
     happened to it: a warning whose clock has breached since (in the same scan, or a later one that told
     this recipient nothing) reads "Breached", and a lead recycled or reassigned at breach says so.
+    Times are in each recipient's zone (an address that is nobody's: the clock's calendar zone).
     """
     theirs: dict[str, list[SlaNotice]] = defaultdict(list)
     for notice in notices:
         theirs[notice.recipient].append(notice)
-    rows_by_clock: dict[int, dict] = {}
+    zones = zones_by_address(theirs)
+    rows_by_clock: dict[tuple[int, str], dict] = {}
     emails = {}
     for address, told in theirs.items():
+        zone = zones.get(address.lower())
         latest: dict[int, SlaNotice] = {}
         for notice in told:
             known = latest.get(notice.clock.pk)
@@ -117,14 +121,16 @@ def _send_alerts(notices: list[SlaNotice], now: dt.datetime, schedules) -> None:
         rows = []
         for notice in latest.values():
             clock = notice.clock
-            if clock.pk not in rows_by_clock:
-                rows_by_clock[clock.pk] = _alert_row(clock, now, schedules[clock.calendar_id])
+            schedule = schedules[clock.calendar_id]
+            tz = zone or schedule.tz
+            if (clock.pk, tz.key) not in rows_by_clock:
+                rows_by_clock[clock.pk, tz.key] = _alert_row(clock, now, schedule, tz=tz)
             level = notice.level
             if level == Level.WARNING and clock.breached_at is not None:
                 level = Level.BREACH.value  # it breached before this e-mail went out: say so, not "soon"
             elif level == Level.WARNING and clock.state == SlaClock.State.MET:
                 level = MET  # it left the stage in time before this e-mail went out: no longer at risk
-            rows.append({**rows_by_clock[clock.pk], **_level(level)})
+            rows.append({**rows_by_clock[clock.pk, tz.key], **_level(level)})
         rows.sort(key=lambda row: row["due_at"])
         met = sum(1 for row in rows if row["level"] == MET)
         breaches = sum(1 for row in rows if row["level"] not in (Level.WARNING, MET))
@@ -137,6 +143,7 @@ def _send_alerts(notices: list[SlaNotice], now: dt.datetime, schedules) -> None:
             "warnings": len(rows) - breaches - met,
             "met": met,
             "taken_away": sum(1 for row in rows if row["taken_away"]),
+            "time_zone": ", ".join(sorted({row["time_zone"] for row in rows})),
         }
         emails[address] = OutgoingEmail(
             key=key, to=[address], template="sla_alert", context=context, kind=NotificationKind.SLA_ALERTS
@@ -159,8 +166,9 @@ def _level(level_key: str) -> dict:
     return {"level": level, "level_label": labels.get(level, "Escalation")}
 
 
-def _alert_row(clock: SlaClock, now: dt.datetime, schedule) -> dict:
-    """What an alert says of a clock, whatever the level: the lead, when it was due, and what became of it."""
+def _alert_row(clock: SlaClock, now: dt.datetime, schedule, *, tz) -> dict:
+    """What an alert says of a clock, whatever the level: the lead, when it was due (in `tz`, the recipient's
+    zone), and what became of it. Working time over or left is counted in the clock's own calendar."""
     lead = clock.lead
     # A stopped clock counts no more: over is measured to its stop, and a met one is neither over nor short.
     over = business_time.working_time_between(schedule, clock.due_at, min(clock.stopped_at or now, now))
@@ -176,16 +184,17 @@ def _alert_row(clock: SlaClock, now: dt.datetime, schedule) -> dict:
         "policy": clock.policy.name,
         "target": clock.target_text,
         "due_at": clock.due_at,
-        # Written here, in the calendar's zone: a template would show it in the server's.
-        "due": _local(clock.due_at, schedule),
+        # Written here, in the recipient's zone: a template would show it in the server's.
+        "due": email_time(clock.due_at, tz),
+        "time_zone": tz.key,
         "over": _hours(over) if over > dt.timedelta(0) else "",
         "left": _hours(-over) if over < dt.timedelta(0) else "",
         "link": f"/sales/leads/{lead.pk}/",
-        **_outcome(clock, now, schedule),
+        **_outcome(clock, now, tz),
     }
 
 
-def _outcome(clock: SlaClock, now: dt.datetime, schedule) -> dict:
+def _outcome(clock: SlaClock, now: dt.datetime, tz) -> dict:
     """What happened to the clock by now, in words: breached and taken away, breached, or met since."""
     taken = next(iter(clock.taken_away), None)  # prefetched: the RECYCLED or REASSIGNED event, if any
     if clock.breached_at is not None:
@@ -196,7 +205,7 @@ def _outcome(clock: SlaClock, now: dt.datetime, schedule) -> dict:
             return {"outcome": f"{ago} and reassigned {taken.detail}", "taken_away": True}
         return {"outcome": ago, "taken_away": False}
     if clock.state == SlaClock.State.MET and clock.stopped_at is not None:
-        return {"outcome": f"met: left the stage {_local(clock.stopped_at, schedule)}", "taken_away": False}
+        return {"outcome": f"met: left the stage {email_time(clock.stopped_at, tz)}", "taken_away": False}
     return {"outcome": "", "taken_away": False}
 
 
@@ -204,8 +213,10 @@ def sla_digest_send(*, day: dt.date) -> int:
     """A morning e-mail to each subscribed manager listing their team's open breaches (once per day)."""
     sent = 0
     now = timezone.now()
-    for subscription in SlaDigestSubscription.objects.filter(active=True).select_related("user"):
+    subscriptions = SlaDigestSubscription.objects.filter(active=True).select_related("user__territory__calendar")
+    for subscription in subscriptions:
         manager = subscription.user
+        tz = user_time_zone(manager)
         clocks = (
             SlaClock.objects.filter(
                 stopped_at__isnull=True,
@@ -218,7 +229,9 @@ def sla_digest_send(*, day: dt.date) -> int:
         )
         clocks = list(clocks)
         schedules = calendar_schedules({clock.calendar_id for clock in clocks})
-        rows = [{**_alert_row(clock, now, schedules[clock.calendar_id]), **_level(Level.BREACH)} for clock in clocks]
+        rows = [
+            {**_alert_row(clock, now, schedules[clock.calendar_id], tz=tz), **_level(Level.BREACH)} for clock in clocks
+        ]
         if not rows or not manager.email:
             continue
         with transaction.atomic():

@@ -8,12 +8,13 @@ from django.utils import timezone
 from apps.core import business_time
 from apps.core.exceptions import ActionForbidden, ApplicationError
 from apps.core.models import Lead, LeadTransition, User
+from apps.core.timezones import email_time, user_time_zone
 from apps.sales_ops.sla.models import (
     SlaClock,
     SlaEvent,
     SlaPolicy,
 )
-from apps.sales_ops.sla.services.ladders import _ladder, _local, _next_check
+from apps.sales_ops.sla.services.ladders import _ladder, _next_check
 from apps.sales_ops.sla.services.policies import sla_policy_for
 
 
@@ -91,7 +92,8 @@ def sla_clock_pause(*, clock_id: int, reason: str, actor: User | None) -> SlaClo
     if clock.state == SlaClock.State.PAUSED:
         return clock
     if clock.state != SlaClock.State.RUNNING or not clock.is_open:
-        raise ApplicationError(f"Only a running clock can be paused; this one is {clock.state}.", code="illegal_move")
+        state = clock.get_state_display().lower()
+        raise ApplicationError(f"Only a running clock can be paused; this one is {state}.", code="illegal_move")
     allowed = clock.policy.pause_reasons
     if reason not in allowed:
         choices = ", ".join(f"'{r}'" for r in allowed) or "none: this policy's clocks cannot be paused"
@@ -99,7 +101,7 @@ def sla_clock_pause(*, clock_id: int, reason: str, actor: User | None) -> SlaClo
     now = timezone.now()
     if clock.is_overdue(now):
         # Breached whether or not the scan has noticed yet: a pause would hide the breach.
-        due = _local(clock.due_at, clock.schedule())
+        due = email_time(clock.due_at, user_time_zone(actor) if actor is not None else clock.schedule().tz)
         raise ApplicationError(
             f"This clock was due {due} and is breached: a clock past its due instant cannot be paused.",
             code="overdue",
@@ -122,7 +124,8 @@ def sla_clock_resume(*, clock_id: int, actor: User | None) -> SlaClock:
     if not _may_pause(actor, clock):
         raise ActionForbidden("Only the lead's owner, their managers or sales ops may resume its clock.")
     if clock.state != SlaClock.State.PAUSED:
-        raise ApplicationError(f"Only a paused clock can be resumed; this one is {clock.state}.", code="illegal_move")
+        state = clock.get_state_display().lower()
+        raise ApplicationError(f"Only a paused clock can be resumed; this one is {state}.", code="illegal_move")
     now, schedule = timezone.now(), clock.schedule()
     if not clock.is_overdue(now):
         remaining = max(clock.budget - clock.used_before_pause, dt.timedelta(0))

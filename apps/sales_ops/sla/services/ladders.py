@@ -38,11 +38,6 @@ def _next_check(clock: SlaClock, schedule, ladder) -> dt.datetime | None:
     return next((at for at, key in _levels(clock, schedule, ladder) if key not in done), None)
 
 
-def _local(instant: dt.datetime, schedule: business_time.Schedule) -> str:
-    local = instant.astimezone(schedule.tz)
-    return f"{local:%a} {local.day} {local:%b, %H:%M %Z}"
-
-
 def _hours(delta: dt.timedelta) -> str:
     minutes = int(delta.total_seconds() // 60)
     return f"{minutes // 60} h {minutes % 60:02d} min"
