@@ -36,10 +36,8 @@ run: seed
 	@# honcho gives each process its own PORT; the links in e-mails (rendered by the worker) need the web's.
 	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/honcho -f smops/Procfile -d . start -p $(PORT)
 
-# The suite runs without the connection pool (DB_POOL=False) unless told otherwise: its thread-heavy concurrency and
-# page tests exhaust a pool of DB_POOL_MAX connections per process (see the README); production keeps the pool.
 test: install
-	DB_POOL=$${DB_POOL:-False} $(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python -m tests.bench.run $(BENCH_ARGS)
