@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.test import TestCase
 from django.urls import reverse
 
 from apps.core.factories import UserFactory
@@ -176,7 +177,9 @@ def _asked(rep, manager):
     manager.save()
     ApprovalRuleFactory(name="Manager review")
     deal = DealRequestFactory(opportunity=OpportunityFactory(owner=rep), requester=rep)
-    return services.deal_request_submit(request_id=deal.pk, actor=rep)
+    # The approvers are asked (and their links made) after the submission commits.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return services.deal_request_submit(request_id=deal.pk, actor=rep)
 
 
 def test_the_links_are_listed_with_whose_which_request_and_what_became_of_them(ops_client, rep, manager):
