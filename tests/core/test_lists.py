@@ -11,6 +11,7 @@ import time_machine
 from apps.core.factories import AccountFactory, ContactFactory, LeadFactory, OpportunityFactory, UserFactory
 from apps.core.models import Lead, LeadStage, OpportunityStage, Role, SavedFilter
 from apps.core.models.customers import Segment
+from tests.lists import api_ids, page_ids
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 
@@ -19,18 +20,6 @@ T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 def frozen():
     with time_machine.travel(T0, tick=False):
         yield
-
-
-def _page_ids(client, path: str) -> set[int]:
-    response = client.get(path)
-    assert response.status_code == 200, response.content.decode()[:500]
-    return {row.pk for row in response.context["page"].rows}
-
-
-def _api_ids(api, path: str) -> set[int]:
-    response = api.get(path)
-    assert response.status_code == 200, response.json()
-    return {row["id"] for row in response.json()["results"]}
 
 
 # --- one FilterSet per model: the page and the API return the same rows -----------------------------------------
@@ -42,8 +31,8 @@ def test_leads_page_and_api_agree(client, api, sales_ops):
     LeadFactory(stage=LeadStage.NEW, account=AccountFactory(segment=Segment.ENTERPRISE, name="Acme Other"))
     client.force_login(sales_ops)
     query = "stage=mql&segment=enterprise&q=acme"
-    assert _page_ids(client, f"/leads/?{query}") == _api_ids(api.as_user(sales_ops), f"/api/v1/leads/?{query}")
-    assert _page_ids(client, f"/leads/?{query}") == {wanted.pk}
+    assert page_ids(client, f"/leads/?{query}") == api_ids(api.as_user(sales_ops), f"/api/v1/leads/?{query}")
+    assert page_ids(client, f"/leads/?{query}") == {wanted.pk}
 
 
 def test_opportunities_page_and_api_agree(client, api, rep):
@@ -52,10 +41,8 @@ def test_opportunities_page_and_api_agree(client, api, rep):
     OpportunityFactory(stage=OpportunityStage.PROPOSAL, name="Big but not mine")
     client.force_login(rep)
     query = "stage=proposal&q=big"
-    assert _page_ids(client, f"/opportunities/?{query}") == _api_ids(
-        api.as_user(rep), f"/api/v1/opportunities/?{query}"
-    )
-    assert _page_ids(client, f"/opportunities/?{query}") == {wanted.pk}
+    assert page_ids(client, f"/opportunities/?{query}") == api_ids(api.as_user(rep), f"/api/v1/opportunities/?{query}")
+    assert page_ids(client, f"/opportunities/?{query}") == {wanted.pk}
 
 
 def test_accounts_page_and_api_agree(client, api, rep):
@@ -64,8 +51,8 @@ def test_accounts_page_and_api_agree(client, api, rep):
     AccountFactory(name="Initech", segment=Segment.ENTERPRISE, country="DE")
     client.force_login(rep)
     query = "q=globex&segment=enterprise&country=de"
-    assert _page_ids(client, f"/accounts/?{query}") == _api_ids(api.as_user(rep), f"/api/v1/accounts/?{query}")
-    assert _page_ids(client, f"/accounts/?{query}") == {wanted.pk}
+    assert page_ids(client, f"/accounts/?{query}") == api_ids(api.as_user(rep), f"/api/v1/accounts/?{query}")
+    assert page_ids(client, f"/accounts/?{query}") == {wanted.pk}
 
 
 def test_contacts_page_and_api_agree(client, api, rep):
@@ -75,8 +62,8 @@ def test_contacts_page_and_api_agree(client, api, rep):
     ContactFactory(first_name="Grace", last_name="Hopper")
     client.force_login(rep)
     query = f"q=ada&account={account.pk}&can_be_emailed=true"
-    assert _page_ids(client, f"/contacts/?{query}") == _api_ids(api.as_user(rep), f"/api/v1/contacts/?{query}")
-    assert _page_ids(client, f"/contacts/?{query}") == {wanted.pk}
+    assert page_ids(client, f"/contacts/?{query}") == api_ids(api.as_user(rep), f"/api/v1/contacts/?{query}")
+    assert page_ids(client, f"/contacts/?{query}") == {wanted.pk}
 
 
 # --- sorting and keyset pages --------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from apps.core.models import Role, SavedFilter
 from apps.core.models.customers import Segment
 from apps.marketing_ops.budgets.factories import CampaignFactory, EnvelopeFactory
 from apps.marketing_ops.budgets.models import CampaignStatus, Channel, Program
+from tests.lists import api_ids, page_ids
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 PAGE = "/marketing/campaigns/"
@@ -28,18 +29,6 @@ def frozen(settings):
     settings.COMPANY_CURRENCY = "EUR"
     with time_machine.travel(T0, tick=False):
         yield
-
-
-def _page_ids(client, path: str) -> set[int]:
-    response = client.get(path)
-    assert response.status_code == 200, response.content.decode()[:500]
-    return {row.pk for row in response.context["page"].rows}
-
-
-def _api_ids(api, path: str) -> set[int]:
-    response = api.get(path)
-    assert response.status_code == 200, response.json()
-    return {row["id"] for row in response.json()["results"]}
 
 
 def campaign(name: str, *, channel=Channel.WEBINARS, quarter="2026-Q4", start=dt.date(2026, 10, 5), days=30, **fields):
@@ -68,8 +57,8 @@ def test_the_page_and_the_api_agree_on_search_channel_status_quarter_and_owner(c
     campaign("Autumn webinar", owner=owner)
     client.force_login(marketing_ops)
     query = f"q=winter+webinar&channel=webinars&status=active&status=planned&quarter=2026-Q4&owner={owner.pk}"
-    assert _page_ids(client, f"{PAGE}?{query}") == _api_ids(api.as_user(marketing_ops), f"{API}?{query}")
-    assert _page_ids(client, f"{PAGE}?{query}") == {wanted.pk}
+    assert page_ids(client, f"{PAGE}?{query}") == api_ids(api.as_user(marketing_ops), f"{API}?{query}")
+    assert page_ids(client, f"{PAGE}?{query}") == {wanted.pk}
 
 
 def test_the_page_and_the_api_agree_on_the_running_window_segment_and_territory(client, api, marketing_ops):
@@ -81,8 +70,8 @@ def test_the_page_and_the_api_agree_on_the_running_window_segment_and_territory(
     campaign("No territory", start=dt.date(2026, 10, 20), segment=Segment.ENTERPRISE)
     client.force_login(marketing_ops)
     query = f"runs_from=2026-11-01&runs_until=2026-11-30&segment=enterprise&territory={berlin.pk}"
-    assert _page_ids(client, f"{PAGE}?{query}") == _api_ids(api.as_user(marketing_ops), f"{API}?{query}")
-    assert _page_ids(client, f"{PAGE}?{query}") == {wanted.pk}
+    assert page_ids(client, f"{PAGE}?{query}") == api_ids(api.as_user(marketing_ops), f"{API}?{query}")
+    assert page_ids(client, f"{PAGE}?{query}") == {wanted.pk}
 
 
 def test_search_finds_a_campaign_by_its_programs_name(client, marketing_ops):
@@ -90,7 +79,7 @@ def test_search_finds_a_campaign_by_its_programs_name(client, marketing_ops):
     wanted = campaign("Webinar one", program=launch)
     campaign("Webinar two")
     client.force_login(marketing_ops)
-    assert _page_ids(client, f"{PAGE}?q=launch") == {wanted.pk}
+    assert page_ids(client, f"{PAGE}?q=launch") == {wanted.pk}
 
 
 # --- who may open it --------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from apps.core.models.customers import Segment
 from apps.sales_ops.deal_desk import services
 from apps.sales_ops.deal_desk.factories import ApprovalRuleFactory, DealRequestFactory
 from apps.sales_ops.models import DealRequest
+from tests.lists import api_ids, page_ids
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 Status = DealRequest.Status
@@ -26,18 +27,6 @@ API = "/api/v1/deal-desk/requests/"
 def frozen():
     with time_machine.travel(T0, tick=False) as traveller:
         yield traveller
-
-
-def _page_ids(client, path: str) -> set[int]:
-    response = client.get(path)
-    assert response.status_code == 200, response.content.decode()[:500]
-    return {row.pk for row in response.context["page"].rows}
-
-
-def _api_ids(api, path: str) -> set[int]:
-    response = api.get(path)
-    assert response.status_code == 200, response.json()
-    return {row["id"] for row in response.json()["results"]}
 
 
 def deal(requester, *, account_name="Globex", segment=Segment.ENTERPRISE, net="80000.00", **fields) -> DealRequest:
@@ -62,8 +51,8 @@ def test_the_page_and_the_api_agree_on_search_status_segment_and_discount(client
     deal(rep, account_name="Initech", status=Status.SUBMITTED, net="70000.00")
     client.force_login(sales_ops)
     query = "q=globex&status=submitted&status=draft&segment=enterprise&discount_min=15&discount_max=40"
-    assert _page_ids(client, f"/sales/deals/?{query}") == _api_ids(api.as_user(sales_ops), f"{API}?{query}")
-    assert _page_ids(client, f"/sales/deals/?{query}") == {wanted.pk}
+    assert page_ids(client, f"/sales/deals/?{query}") == api_ids(api.as_user(sales_ops), f"{API}?{query}")
+    assert page_ids(client, f"/sales/deals/?{query}") == {wanted.pk}
 
 
 def test_the_page_and_the_api_agree_on_the_submitted_window_and_territory(client, api, sales_ops, rep, frozen):
@@ -78,8 +67,8 @@ def test_the_page_and_the_api_agree_on_the_submitted_window_and_territory(client
     deal(rep)  # a draft: never submitted, in no window
     client.force_login(sales_ops)
     query = f"submitted_after=2026-11-20&submitted_before=2026-11-24&territory={berlin.pk}"
-    assert _page_ids(client, f"/sales/deals/?{query}") == _api_ids(api.as_user(sales_ops), f"{API}?{query}")
-    assert _page_ids(client, f"/sales/deals/?{query}") == {late.pk}
+    assert page_ids(client, f"/sales/deals/?{query}") == api_ids(api.as_user(sales_ops), f"{API}?{query}")
+    assert page_ids(client, f"/sales/deals/?{query}") == {late.pk}
 
 
 def test_waiting_for_your_decision_is_the_same_on_the_page_and_in_the_api(client, api, manager, rep):
@@ -87,8 +76,8 @@ def test_waiting_for_your_decision_is_the_same_on_the_page_and_in_the_api(client
     waiting = _submitted(rep)
     deal(rep)  # the rep's draft: the manager sees it, but it waits on nobody's decision
     client.force_login(manager)
-    assert _page_ids(client, "/sales/deals/?inbox=true") == _api_ids(api.as_user(manager), f"{API}?inbox=true")
-    assert _page_ids(client, "/sales/deals/?inbox=true") == {waiting.pk}
+    assert page_ids(client, "/sales/deals/?inbox=true") == api_ids(api.as_user(manager), f"{API}?inbox=true")
+    assert page_ids(client, "/sales/deals/?inbox=true") == {waiting.pk}
     assert '<option value="true" selected>Yes</option>' in client.get("/sales/deals/?inbox=true").content.decode()
 
 
@@ -99,8 +88,8 @@ def test_a_rep_sees_only_their_own_requests_whatever_the_filter(client, rep, oth
     mine = deal(rep, status=Status.SUBMITTED)
     theirs = deal(other_rep, status=Status.SUBMITTED)
     client.force_login(rep)
-    assert _page_ids(client, "/sales/deals/") == {mine.pk}
-    assert _page_ids(client, f"/sales/deals/?requester={other_rep.pk}") == set()
+    assert page_ids(client, "/sales/deals/") == {mine.pk}
+    assert page_ids(client, f"/sales/deals/?requester={other_rep.pk}") == set()
     rows = list(csv.DictReader(io.StringIO(_csv(client, "/sales/deals/?export=csv"))))
     assert [row["id"] for row in rows] == [str(mine.pk)] != [str(theirs.pk)]
 
