@@ -32,6 +32,17 @@ class IdFilter(filters.NumberFilter):
         super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
 
 
+class DecimalFilter(filters.NumberFilter):
+    """A number a decimal column can be compared with: at most 20 digits, 6 of them after the point, else a 400
+    naming the filter. django-filter bounds only the size (1e50): `1e-20000` reached PostgreSQL as a numeric it
+    cannot hold, a DataError that aborts the transaction it runs in."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 20)
+        kwargs.setdefault("decimal_places", 6)
+        super().__init__(*args, **kwargs)
+
+
 class AccountFilter(filters.FilterSet):
     q = filters.CharFilter(field_name="name", lookup_expr="icontains", label="Name contains")
     domain = filters.CharFilter(lookup_expr="iexact")
@@ -76,8 +87,8 @@ class LeadFilter(filters.FilterSet):
     segment = filters.MultipleChoiceFilter(field_name="account__segment", choices=Segment.choices, label="Segment")
     territory = IdFilter(field_name="account__territory_id", label="Territory")
     country = filters.CharFilter(field_name="account__country", lookup_expr="iexact", max_length=2, label="Country")
-    score_min = filters.NumberFilter(field_name="score", lookup_expr="gte", label="Score from")
-    score_max = filters.NumberFilter(field_name="score", lookup_expr="lte", label="Score up to")
+    score_min = DecimalFilter(field_name="score", lookup_expr="gte", label="Score from")
+    score_max = DecimalFilter(field_name="score", lookup_expr="lte", label="Score up to")
     created_after = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", label="Created from")
     created_before = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt", label="Created before")
 
@@ -99,8 +110,8 @@ class OpportunityFilter(filters.FilterSet):
     account = IdFilter(field_name="account_id")
     segment = filters.MultipleChoiceFilter(field_name="account__segment", choices=Segment.choices, label="Segment")
     territory = IdFilter(field_name="account__territory_id", label="Territory")
-    amount_min = filters.NumberFilter(field_name="amount", lookup_expr="gte", label="Amount from")
-    amount_max = filters.NumberFilter(field_name="amount", lookup_expr="lte", label="Amount up to")
+    amount_min = DecimalFilter(field_name="amount", lookup_expr="gte", label="Amount from")
+    amount_max = DecimalFilter(field_name="amount", lookup_expr="lte", label="Amount up to")
     close_after = filters.DateFilter(field_name="close_date", lookup_expr="gte", label="Closes from")
     close_before = filters.DateFilter(field_name="close_date", lookup_expr="lte", label="Closes by")
 

@@ -2,7 +2,7 @@
 
 import django_filters as filters
 
-from apps.core.api.filters import IdFilter, every_word
+from apps.core.api.filters import DecimalFilter, IdFilter, every_word
 from apps.core.models.customers import Segment
 from apps.sales_ops.deal_desk import selectors as selectors
 from apps.sales_ops.deal_desk.models import (
@@ -22,8 +22,8 @@ class DealRequestFilter(filters.FilterSet):
     territory = IdFilter(field_name="opportunity__account__territory_id", label="Territory")
     submitted_after = filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte", label="Submitted from")
     submitted_before = filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lt", label="Submitted before")
-    discount_min = filters.NumberFilter(field_name="discount_percent", lookup_expr="gte", label="Discount at least %")
-    discount_max = filters.NumberFilter(field_name="discount_percent", lookup_expr="lte", label="Discount at most %")
+    discount_min = DecimalFilter(field_name="discount_percent", lookup_expr="gte", label="Discount at least %")
+    discount_max = DecimalFilter(field_name="discount_percent", lookup_expr="lte", label="Discount at most %")
     inbox = filters.BooleanFilter(method="filter_inbox", label="Waiting for your decision now")
 
     class Meta:
