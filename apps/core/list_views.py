@@ -15,7 +15,6 @@ from apps.core.exceptions import ApplicationError
 from apps.core.lists import BULK_LIMIT, RecordList, capped_count, csv_rows, keyset_page, ordering_for
 from apps.core.models import SavedFilter
 from apps.core.services import saved_filters
-from apps.core.timezones import user_time_zone
 
 # Query parameters of the page itself, not of its FilterSet: kept out of saved filters and the pager's links.
 PAGE_PARAMS = ("after", "before", "export")
@@ -87,9 +86,8 @@ def _show(request, record_list: RecordList, *, action_forms=None, status: int = 
                 page.rows = record_list.decorate(page.rows)
             count, more = capped_count(filterset.qs)
     offered = record_list.offered_actions(user)
-    forms = {key: action.form(prefix=key) for key, action in offered.items() if action.form is not None}
-    forms.update(action_forms or {})
-    tz = user_time_zone(user)
+    bulk_forms = {key: action.form(prefix=key) for key, action in offered.items() if action.form is not None}
+    bulk_forms.update(action_forms or {})
     fields = {field.name: field for field in filterset.form}
     others = [fields[name] for name in fields if name not in record_list.primary_filters + record_list.id_filters]
     context = {
@@ -105,19 +103,17 @@ def _show(request, record_list: RecordList, *, action_forms=None, status: int = 
         "count": count,
         "more": more,
         "query": _query(request),
-        "query_without_sort": _query(request, drop=(*PAGE_PARAMS, "sort")),
         "saved": SavedFilter.objects.filter(user=user, list_name=record_list.name),
-        "actions": [(key, action, forms.get(key)) for key, action in offered.items()],
+        "actions": [(key, action, bulk_forms.get(key)) for key, action in offered.items()],
         "bulk_limit": BULK_LIMIT,
-        "time_zone": tz.key,
         "company_currency": settings.COMPANY_CURRENCY,
         **(record_list.intro_context(request) if record_list.intro_context else {}),
     }
     # htmx asks for the results alone when a filter changes; a history restore (Back, after the cache) needs all.
     fragment = request.htmx and not request.htmx.history_restore_request
     template = "core/lists/_results.html" if fragment else "core/lists/page.html"
-    with timezone.override(tz):
-        return render(request, template, context, status=400 if problems else status)
+    # Times are in the viewer's zone, named on the page (apps/core/timezones.py's middleware and context processor).
+    return render(request, template, context, status=400 if problems else status)
 
 
 def _label(filterset, name: str) -> str:
