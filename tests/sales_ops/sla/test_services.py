@@ -18,6 +18,7 @@ from apps.sales_ops.models import SlaClock, SlaEscalation, SlaEvent, SlaNotice, 
 from apps.sales_ops.sla import services as services
 from apps.sales_ops.sla.factories import SlaPolicyFactory
 from apps.sales_ops.sla.services import alerts
+from apps.sales_ops.sla.services import scan as scan_module
 from tests.concurrency import run_at_once
 from tests.sales_ops.conftest import T0, H, handed_off
 
@@ -285,10 +286,14 @@ def test_a_scan_killed_half_way_leaves_everything_for_the_next(frozen, team, mar
     SlaPolicyFactory()
     lead = handed_off(team, marketing_ops)
     frozen.now = T0 + 5 * H
-    with (
-        mock.patch.object(SlaNotice.objects, "bulk_create", side_effect=RuntimeError("worker killed")),
-        pytest.raises(RuntimeError),
-    ):
+    insert_rows = scan_module.insert_rows
+
+    def killed_at_the_notices(model, fields, rows):
+        if model is SlaNotice:
+            raise RuntimeError("worker killed")
+        return insert_rows(model, fields, rows)
+
+    with mock.patch.object(scan_module, "insert_rows", killed_at_the_notices), pytest.raises(RuntimeError):
         services.sla_scan()
     assert not SlaNotice.objects.exists()
     assert not SlaEvent.objects.exclude(kind=SlaEvent.Kind.STARTED).exists()

@@ -12,6 +12,7 @@ from apps.core.selectors import calendar_schedules
 from apps.core.services import leads as lead_services
 from apps.core.services.batches import in_locked_batches
 from apps.core.services.dispatch import enqueue_after_commit
+from apps.core.services.rows import insert_rows
 from apps.sales_ops.sla.models import (
     SlaClock,
     SlaEscalation,
@@ -89,20 +90,18 @@ class _ScanBatch:
         for rung in SlaEscalation.objects.filter(policy__in={clock.policy_id for clock in clocks}):
             self.ladders[rung.policy_id].append(rung)
         self.schedules = calendar_schedules({clock.calendar_id for clock in clocks})
-        self.events: list[SlaEvent] = []
+        self.events: list[tuple] = []  # (clock_id, kind, at, detail): written by insert_rows, no model each
         self.reached: list[tuple[_DueClock, str]] = []  # (clock, level) whose notices are still to write
         self.finally_breached: list[_DueClock] = []
 
     def run(self) -> None:
         for clock in self.clocks:
             self._handle(clock)
-        SlaEvent.objects.bulk_create(self.events)
+        insert_rows(SlaEvent, ("clock", "kind", "at", "detail"), self.events)
         _write_back(self.clocks)
-        notices = self._notices()
         # Unique per clock, level and recipient; the clocks are locked and their levels marked done in this
         # transaction, so none exists yet: a clash would be a bug, and it rolls the whole batch back.
-        SlaNotice.objects.bulk_create(notices)
-        if notices:
+        if insert_rows(SlaNotice, ("clock", "level", "recipient", "created_at"), self._notices()):
             _queue_alerts()
         if self.finally_breached:
             policies = SlaPolicy.objects.select_related("queue_owner").in_bulk(
@@ -119,11 +118,7 @@ class _ScanBatch:
             if key in done or not deadline_passed(at, self.now):
                 continue
             done.add(key)
-            self.events.append(
-                SlaEvent(
-                    clock_id=clock.pk, kind=_LEVEL_EVENTS.get(key, SlaEvent.Kind.ESCALATION), at=self.now, detail=key
-                )
-            )
+            self.events.append((clock.pk, _LEVEL_EVENTS.get(key, SlaEvent.Kind.ESCALATION).value, self.now, key))
             if key == Level.BREACH:
                 clock.state, clock.breached_at = SlaClock.State.BREACHED, clock.due_at
             self.reached.append((clock, key))
@@ -132,9 +127,10 @@ class _ScanBatch:
         if levels[-1][1] in done and clock.breached_at is not None:
             self.finally_breached.append(clock)
 
-    def _notices(self) -> list[SlaNotice]:
-        """The notices of every level reached, addressed from the leads' current owners and their managers
-        (reassigning moves the alerts with the lead): one query for the people of the whole batch."""
+    def _notices(self) -> list[tuple]:
+        """The notices of every level reached, as (clock_id, level, recipient, created_at), addressed from the
+        leads' current owners and their managers (reassigning moves the alerts with the lead): one query for the
+        people of the whole batch."""
         people_needed = any(
             rung.recipient != SlaEscalation.Recipient.ADDRESS
             for clock, _ in self.reached
@@ -142,7 +138,7 @@ class _ScanBatch:
         )
         chains = _owner_chains({clock.owner_id for clock, _ in self.reached}) if people_needed else {}
         return [
-            SlaNotice(clock_id=clock.pk, level=key, recipient=address, created_at=self.now)
+            (clock.pk, key, address, self.now)
             for clock, key in self.reached
             for address in _recipients(chains.get(clock.owner_id, {}), key, self.ladders[clock.policy_id])
         ]
