@@ -1,11 +1,12 @@
 """The Celery application: configured from Django settings (namespace CELERY), tasks found in each app
 and each of its capabilities."""
 
+import gc
 import logging
 import os
 
 from celery import Celery
-from celery.signals import worker_ready
+from celery.signals import worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "smops.settings")
 
@@ -33,3 +34,10 @@ def _first_heartbeat(sender, **kwargs):
         worker_heartbeat_record(worker=sender.hostname)
     except Exception:  # a database not ready yet must not stop the worker; beat's heartbeat follows
         logging.getLogger(__name__).warning("Could not record the worker's first heartbeat", exc_info=True)
+
+
+@worker_process_init.connect
+def _freeze_what_is_loaded(**kwargs):
+    """As gunicorn.conf.py does for the web workers: what the worker process has loaded stays out of the garbage
+    collector's full walks, which the SLA scan's thousands of rows would otherwise trigger over all of it."""
+    gc.freeze()
