@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from apps.marketing_ops.budgets.models import BudgetAlert
 from apps.marketing_ops.budgets.selectors import BudgetFigures, BudgetStatus, money, percent, projection
@@ -93,3 +95,35 @@ def test_thresholds_are_the_campaigns_own():
     result = figures("1000", "0", "600", dt.date(2026, 4, 30), warn_at_percent=50, over_at_percent=60)
     assert result.passes("warn") and result.passes("over")
     assert not figures("1000", "0", "400", dt.date(2026, 4, 10), projected_over_percent=25).passes("projected")
+
+
+amounts = st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    planned=amounts,
+    committed=amounts,
+    actual=amounts,
+    day=st.integers(min_value=-5, max_value=40),
+    warn=st.integers(min_value=1, max_value=100),
+    over=st.integers(min_value=1, max_value=200),
+    projected_over=st.integers(min_value=0, max_value=100),
+    finished=st.booleans(),
+)
+def test_the_status_is_what_the_thresholds_say(planned, committed, actual, day, warn, over, projected_over, finished):
+    """`status` is written out for speed; it must answer as the alert thresholds (`passes`) and the plan do."""
+    result = BudgetFigures(
+        campaign_id=1, planned=planned, committed=committed, actual=actual, start=APRIL_1, end=APRIL_30,
+        today=APRIL_1 + dt.timedelta(days=day), warn_at_percent=warn, over_at_percent=over,
+        projected_over_percent=projected_over, finished=finished,
+    )  # fmt: skip
+    if finished:
+        expected = BudgetStatus.OVER if result.over_plan else BudgetStatus.ON_TRACK
+    elif result.passes(BudgetAlert.Threshold.OVER):
+        expected = BudgetStatus.OVER
+    elif result.passes(BudgetAlert.Threshold.WARN) or result.passes(BudgetAlert.Threshold.PROJECTED):
+        expected = BudgetStatus.AT_RISK
+    else:
+        expected = BudgetStatus.ON_TRACK
+    assert result.status == expected
