@@ -234,6 +234,27 @@ def test_a_mismatch_is_reported_with_both_sides_and_a_rebuild_repairs_it(campaig
     assert_exact(campaign, other)
 
 
+def test_the_check_command_names_the_campaigns_off_and_repairs_them_when_asked(campaign, envelope):
+    from django.core.management import CommandError, call_command
+
+    post(campaign, "20.00")
+    out = io.StringIO()
+    call_command("budget_totals_check", stdout=out)
+    assert "match" in out.getvalue()
+
+    CampaignSpendTotals.objects.filter(campaign=campaign).update(actual=D("21.00"))
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 campaign"):
+        call_command("budget_totals_check", stdout=out)
+    assert f"campaign {campaign.pk}: stored committed 0.00, actual 21.00; ledger committed 0.00, actual 20.00" in (
+        out.getvalue()
+    )
+    assert stored(campaign) == (D(0), D("21.00"))  # a check alone changes nothing
+
+    call_command("budget_totals_check", "--repair", stdout=io.StringIO())
+    assert_exact(campaign)
+
+
 def test_the_figures_read_the_stored_totals_not_the_ledger(campaign):
     post(campaign, "20.00")
     CampaignSpendTotals.objects.filter(campaign=campaign).update(actual=D("999.00"))
