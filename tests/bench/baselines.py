@@ -5,7 +5,7 @@ from django.http import JsonResponse
 from rest_framework import serializers, viewsets
 from rest_framework.pagination import PageNumberPagination
 
-from apps.core.models import Account, Lead, User
+from apps.core.models import Account, Contact, Lead, User
 from apps.core.selectors import LEAD_ROW_FIELDS
 
 PAGE_SIZE = 50
@@ -72,8 +72,14 @@ def floor_my_leads(request):
 
 @login_required
 def floor_lead_search(request):
-    """The leads whose contact has the e-mail searched for: what the admin's search finds."""
-    return _rows(Lead.objects.filter(contact__email=request.GET.get("q", "")).order_by("-id"), FLOOR_COLUMNS)
+    """The leads whose contact has the e-mail searched for: what the admin's search finds. Through the contacts'
+    case-insensitive unique index, `LOWER(email)`, as a hand-written view would ask (`email = …` reads every
+    contact)."""
+    from django.db.models.functions import Lower
+
+    email = request.GET.get("q", "").strip().lower()
+    contacts = Contact.objects.annotate(address=Lower("email")).filter(address=email).values("pk")
+    return _rows(Lead.objects.filter(contact__in=contacts).order_by("-id"), FLOOR_COLUMNS)
 
 
 @login_required
@@ -95,3 +101,12 @@ def floor_campaigns(request):
 
     campaigns = Campaign.objects.filter(fiscal_quarter=request.GET.get("quarter", "")).order_by("channel", "name")
     return _rows(campaigns, ["id", "name", "channel", "planned_amount", "start_date", "end_date", "owner__username"])
+
+
+@login_required
+def floor_content_search(request):
+    """A page of 20 of the library's search for `q`: the matching assets the user may see, best match first."""
+    from apps.marketing_ops.content import search, selectors
+
+    found = search.asset_search(selectors.visible_assets(request.user), request.GET.get("q", ""))
+    return JsonResponse({"results": list(found.values("id", "title", "kind", "owner__username")[:20])})

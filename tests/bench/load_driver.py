@@ -8,6 +8,7 @@ walk the journey `iterations` times, and writes every request's time and status,
 
 import asyncio
 import json
+import random
 import re
 import statistics
 import sys
@@ -26,6 +27,7 @@ class Session:
     def __init__(self, client: httpx.AsyncClient, base: str):
         self.client, self.base, self.cookies = client, base, {}
         self.samples: list[tuple[float, bool]] | None = None
+        self.think: tuple[float, float] | None = None  # a paced user reads each answer for this long (s), at random
 
     def _headers(self, extra=None) -> dict:
         headers = {
@@ -55,6 +57,8 @@ class Session:
             self.samples.append((time.perf_counter() - started, ok))
         if response is not None:
             self._keep(response)
+        if self.think:
+            await asyncio.sleep(THINKING.uniform(*self.think))
         return response
 
     async def sign_in(self, username: str, password: str) -> None:
@@ -65,11 +69,14 @@ class Session:
         if response is None or response.status_code != 302:
             raise SystemExit(f"sign-in as {username} failed: {response and response.status_code}")
 
-    def sharing(self, samples: list) -> "Session":
-        """The same person in another tab: the same cookies, its own samples."""
+    def sharing(self, samples: list, think: tuple[float, float] | None = None) -> "Session":
+        """The same person in another tab: the same cookies, its own samples and pace."""
         other = Session(self.client, self.base)
-        other.cookies, other.samples = self.cookies, samples
+        other.cookies, other.samples, other.think = self.cookies, samples, think
         return other
+
+
+THINKING = random.Random(20261203)  # the pauses of paced users: the same sequence every run
 
 
 # --- the journeys: each takes the signed-in sessions by role and the plan's pools ---------------------------------
@@ -124,9 +131,15 @@ async def budget_page(s: dict, pools: dict, floor: bool) -> None:
 
 
 async def admin_search(s: dict, pools: dict, floor: bool) -> None:
-    email = pools["emails"][len(pools["emails"]) % 97 % len(pools["emails"])]
+    email = pools["emails"].pop(0)
+    pools["emails"].append(email)  # each search another address, round the fifty
     path = f"/bench/floor/lead-search/?q={email}" if floor else f"/admin/core/lead/?q={email}"
     await s["ops"].request("GET", path)
+
+
+async def content_search(s: dict, pools: dict, floor: bool) -> None:
+    path = "/bench/floor/content-search/" if floor else "/marketing/content/"
+    await s["content_rep"].request("GET", path, params={"q": pools["content_query"]})
 
 
 JOURNEYS = {
@@ -136,7 +149,7 @@ JOURNEYS = {
     "deal desk: draft, submit, inbox, approve": deal_desk,
     "budget page": budget_page,
     "admin lead search (one e-mail)": admin_search,
-    # "content search": the content library's search joins here once it exists (a GET as a rep).
+    "content search (two words)": content_search,
 }
 
 
@@ -167,11 +180,12 @@ def _peak_mb(pids: list[int]) -> list[float]:
 # --- the run --------------------------------------------------------------------------------------------------------
 
 
-async def _level(name: str, sessions: dict, pools: dict, level: int, iterations: int, floor: bool) -> dict:
+async def _level(name: str, sessions: dict, pools: dict, level: int, iterations: int, floor: bool, think) -> dict:
+    """`level` users walking the journey `iterations` times each; with `think`, each pauses after every answer."""
     journey, samples = JOURNEYS[name], []
 
     async def user() -> None:
-        mine = {role: session.sharing(samples) for role, session in sessions.items()}
+        mine = {role: session.sharing(samples, think) for role, session in sessions.items()}
         for _ in range(iterations):
             await journey(mine, pools, floor)
 
@@ -191,21 +205,29 @@ async def _level(name: str, sessions: dict, pools: dict, level: int, iterations:
 
 
 async def main(plan: dict) -> dict:
-    limits = httpx.Limits(max_connections=max(plan["levels"]) * 2, max_keepalive_connections=max(plan["levels"]) * 2)
+    most = max([*plan["levels"], *plan["paced_levels"]]) * 2
+    limits = httpx.Limits(max_connections=most, max_keepalive_connections=most)
     async with httpx.AsyncClient(limits=limits, timeout=120, follow_redirects=False) as client:
         sessions = {}
         for role, (username, password) in plan["users"].items():
             sessions[role] = Session(client, plan["base"])
             await sessions[role].sign_in(username, password)
+        # Flat out (each user sends its next request as soon as the last is answered): throughput against the
+        # floor's. Paced (each user reads every answer for `think` seconds): what people wait for at that many users.
+        runs = [("flat out", level, None) for level in plan["levels"]]
+        runs += [("paced", level, tuple(plan["think"])) for level in plan["paced_levels"]]
         results = []
         for name in plan["journeys"]:
-            for level in plan["levels"]:
+            for mode, level, think in runs:
                 for variant in ("floor", "ours"):
                     _reset_peak(plan["workers"])
-                    figures = await _level(name, sessions, plan["pools"], level, plan["iterations"], variant == "floor")
-                    figures.update(journey=name, level=level, variant=variant, peak_mb=_peak_mb(plan["workers"]))
+                    floor = variant == "floor"
+                    figures = await _level(name, sessions, plan["pools"], level, plan["iterations"], floor, think)
+                    figures.update(
+                        journey=name, mode=mode, level=level, variant=variant, peak_mb=_peak_mb(plan["workers"])
+                    )
                     results.append(figures)
-                    print(f"  {name}, {level} users, {variant}: {figures['rps']:.1f} req/s", file=sys.stderr)
+                    print(f"  {name}, {mode}, {level} users, {variant}: {figures['rps']:.1f} req/s", file=sys.stderr)
         return {"results": results}
 
 

@@ -19,9 +19,10 @@ GOALS = {
     "floor": (1.5, "≤ 1.50× floor"),
     "default": (0.2, "≤ 0.20× (5× faster)"),
 }
-# The issue: a scan over a million running clocks with a thousand due takes "well under a second".
-SLA_BUDGET_MS = 1000.0
-SLA_GOAL = (0.5, "≤ 0.50× (0.5 s)")
+# Issue 14: a scan of 1,000 due among 1,000,000 running clocks under 0.3 s, and at most 1.5× its SELECT alone.
+SLA_BUDGET_MS = 300.0
+SLA_GOAL = (1.0, "≤ 1.00× (0.3 s)")
+SLA_SELECT_GOAL = (1.5, "≤ 1.50× SELECT")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,7 +101,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--load-iterations", type=int, default=5, help="load: journeys each virtual user walks")
     parser.add_argument(
-        "--load-levels", default="1,10,50", help="load: the numbers of concurrent users, comma-separated"
+        "--load-levels", default="1,10,50", help="load: the numbers of users flat out (no pause), comma-separated"
+    )
+    parser.add_argument(
+        "--load-paced-levels", default="10,50", help="load: the numbers of paced users, comma-separated ('' for none)"
+    )
+    parser.add_argument(
+        "--load-think", default="1,3", help="load: the shortest and longest pause of a paced user, in seconds"
     )
     parser.add_argument("--budget-repeat", type=int, default=7, help="timed budget roll-ups (median)")
     parser.add_argument("--budget-warmup", type=int, default=1, help="untimed budget roll-ups first")
@@ -161,14 +168,26 @@ def _measure_deal_desk(args: argparse.Namespace):
 
 
 def _measure_load(args: argparse.Namespace) -> list[dict]:
-    from tests.bench import budget, load
+    from tests.bench import budget, content, load
 
     budget.prepare(refill=False)
+    content.prepare(refill=False)
     warnings_left = load.check_deploy()
     print(f"manage.py check --deploy with the server's environment: {warnings_left.splitlines()[-1]}")
-    levels = tuple(int(level) for level in args.load_levels.split(","))
-    print(f"Driving gunicorn at {', '.join(map(str, levels))} users, {args.load_iterations} journeys each …")
-    return load.run(iterations=args.load_iterations, levels=levels)
+    levels = _numbers(args.load_levels, int)
+    paced = _numbers(args.load_paced_levels, int)
+    think = _numbers(args.load_think, float)
+    if len(think) != 2 or not 0 <= think[0] <= think[1]:
+        raise SystemExit(f"--load-think takes two numbers of seconds, the shortest first: {args.load_think!r}")
+    print(
+        f"Driving gunicorn at {', '.join(map(str, levels))} users flat out and {', '.join(map(str, paced))} paced "
+        f"({think[0]:g}–{think[1]:g} s per answer), {args.load_iterations} journeys each …"
+    )
+    return load.run(iterations=args.load_iterations, levels=levels, paced_levels=paced, think=think)
+
+
+def _numbers(text: str, kind) -> tuple:
+    return tuple(kind(part) for part in text.split(",") if part.strip())
 
 
 def _report(results: list, args: argparse.Namespace) -> None:
@@ -232,12 +251,12 @@ def _report_sla(result, args: argparse.Namespace) -> None:
             f"{ms['scan']:.2f}",
             f"{ms['select']:.2f}",
             f"{ms['scan'] / ms['select']:.2f}×",
-            "—",
-            "",
+            SLA_SELECT_GOAL[1],
+            "PASS" if ms["scan"] / ms["select"] <= SLA_SELECT_GOAL[0] else "MISS",
             f"{queries['scan']} / {queries['select']}",
         ),
         (
-            "SLA scan vs the 1 s budget",
+            "SLA scan vs the 0.3 s budget",
             f"{ms['scan']:.2f}",
             f"{SLA_BUDGET_MS:.2f}",
             f"{ratio:.2f}×",
@@ -246,7 +265,7 @@ def _report_sla(result, args: argparse.Namespace) -> None:
             f"{queries['scan']}",
         ),
         (
-            "SLA scan and then its e-mails (sla_alerts_send), vs the 1 s budget",
+            "SLA scan and then its e-mails (sla_alerts_send), vs the 0.3 s budget",
             f"{ms['scan_and_send']:.2f}",
             f"{SLA_BUDGET_MS:.2f}",
             f"{ms['scan_and_send'] / SLA_BUDGET_MS:.2f}×",

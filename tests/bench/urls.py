@@ -19,6 +19,7 @@ urlpatterns = [
     path("bench/floor/lead-search/", baselines.floor_lead_search, name="bench-floor-lead-search"),
     path("bench/floor/deals/", baselines.floor_deals, name="bench-floor-deals"),
     path("bench/floor/campaigns/", baselines.floor_campaigns, name="bench-floor-campaigns"),
+    path("bench/floor/content-search/", baselines.floor_content_search, name="bench-floor-content-search"),
     path("bench/default/", include(router.urls)),
     *site_urls.urlpatterns,
 ]
