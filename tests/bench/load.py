@@ -34,6 +34,7 @@ RULE = "bench load: the manager approves"
 SERVER_SECRET = secrets.token_urlsafe(50)
 WORKERS = 2
 LEVELS = (1, 10, 50)
+WARMUP_USERS = 2  # each journey is walked once by this many users, untimed, before it is measured
 PACED_LEVELS = (10, 50)
 THINK = (1.0, 3.0)  # seconds a paced user spends on each answer, at random: Locust's usual `between(1, 3)`
 
@@ -47,7 +48,7 @@ def run(
 ) -> list[dict]:
     """Set up the people and pools, start gunicorn, drive it, clean up; the driver's results."""
     people = _people()
-    needed = (sum(levels) + sum(paced_levels)) * iterations
+    needed = (sum(levels) + sum(paced_levels)) * iterations + WARMUP_USERS
     leads, opportunities = _leads(people["rep"], needed), _opportunities(people["rep"], needed)
     rule = _rule()
     port = _free_port()
@@ -61,6 +62,7 @@ def run(
             "paced_levels": list(paced_levels),
             "think": list(think),
             "iterations": iterations,
+            "warmup_users": WARMUP_USERS,
             "workers": workers,
             "users": {role: [user.username, PASSWORD] for role, user in people.items()},
             "journeys": list(_journeys()),

@@ -218,6 +218,10 @@ async def main(plan: dict) -> dict:
         runs += [("paced", level, tuple(plan["think"])) for level in plan["paced_levels"]]
         results = []
         for name in plan["journeys"]:
+            # Untimed: a worker's first request to a view imports, compiles templates and fills caches, which a
+            # server that has run for a while has long done. Two users, so that both workers most likely warm.
+            for floor in (True, False):
+                await _level(name, sessions, plan["pools"], plan["warmup_users"], 1, floor, None)
             for mode, level, think in runs:
                 for variant in ("floor", "ours"):
                     _reset_peak(plan["workers"])
