@@ -139,7 +139,7 @@ class BudgetFigures:
         close to the plan it came: the thresholds warn of what may still happen, and nothing more will.
 
         What `passes` says of the over, warn and projected thresholds, written out: the budget page asks it of
-        every campaign of the quarter, and three calls through the alert's enum cost most of the page's Python
+        every campaign of the quarter, and three calls through the alert's enum were a quarter of the page's Python
         (tests/marketing_ops/budgets/test_figures.py holds the two to the same answers).
         """
         spoken_for, planned = self.spoken_for, self.planned
