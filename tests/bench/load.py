@@ -321,8 +321,9 @@ def report(results: list[dict], *, iterations: int, scale: float, print_table) -
         rows,
     )  # fmt: skip
     print()
-    print("flat out: each user sends its next request as soon as the last is answered (throughput); paced: each")
-    print(f"user reads every answer for {THINK[0]:g}–{THINK[1]:g} s first (what people wait for at that many users).")
+    print("flat out: each user sends its next request as soon as the last is answered (throughput).")
+    if think := next((r["think"] for r in results if r["mode"] == "paced"), None):
+        print(f"paced: each user reads every answer for {think[0]:g}–{think[1]:g} s first (what people wait for).")
     print("req/s ratio = ours / the floor's (1.00× is the floor's throughput); p95 ratio = ours / the floor's.")
     print("The floor: the same number of requests to a bare view serving the journey's rows through values().")
     print("worker peak MB: each gunicorn worker's VmHWM, reset before each journey and level.")

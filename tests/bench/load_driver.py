@@ -228,7 +228,12 @@ async def main(plan: dict) -> dict:
                     floor = variant == "floor"
                     figures = await _level(name, sessions, plan["pools"], level, plan["iterations"], floor, think)
                     figures.update(
-                        journey=name, mode=mode, level=level, variant=variant, peak_mb=_peak_mb(plan["workers"])
+                        journey=name,
+                        mode=mode,
+                        level=level,
+                        variant=variant,
+                        think=think,
+                        peak_mb=_peak_mb(plan["workers"]),
                     )
                     results.append(figures)
                     print(f"  {name}, {mode}, {level} users, {variant}: {figures['rps']:.1f} req/s", file=sys.stderr)
