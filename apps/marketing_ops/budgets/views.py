@@ -1,7 +1,6 @@
 """Portal pages of marketing ops: the quarter's budget (charts, who is off track, CSV) and what campaigns bought."""
 
 import csv
-import heapq
 from collections.abc import Iterator
 from urllib.parse import urlencode
 
@@ -95,22 +94,17 @@ CHART_SUMS = ("planned", "committed", "actual", "projected")
 def _campaign_chart_rows(report) -> list[tuple]:
     """The campaign chart: the largest plans (then the most spoken for) and the rest as one "others" bar.
 
-    What `top_and_others` draws, found without sorting or summing the whole quarter again: a heap picks the
-    top (in the order a sort would), and the others' sums are the quarter's totals less the top's.
+    What `top_and_others` draws, found without reading the whole quarter: the report brings the largest, and the
+    others' sums are the quarter's totals less theirs.
     """
-    lines = report.lines
-    if len(lines) <= MAX_BARS:
-        return [_chart_row(line) for line in lines]
-    top = heapq.nlargest(MAX_BARS - 1, lines, key=_chart_rank)
+    top = report.largest
+    if report.campaigns <= MAX_BARS:
+        return [_chart_row(line) for line in top]
     rest = [
         getattr(report.totals, name) - sum((getattr(line.figures, name) for line in top), selectors.ZERO)
         for name in CHART_SUMS
     ]
-    return [*map(_chart_row, top), (f"{len(lines) - len(top):,} other campaigns", *rest, "")]
-
-
-def _chart_rank(line) -> tuple:
-    return line.figures.planned, line.figures.spoken_for
+    return [*map(_chart_row, top), (f"{report.campaigns - len(top):,} other campaigns", *rest, "")]
 
 
 def _chart_row(line) -> tuple:

@@ -32,7 +32,7 @@ def test_a_completed_campaign_3000_under_plan_is_on_track_and_not_off_track(big_
     campaign = CampaignFactory(envelope=big_envelope, name="Fair", planned_amount=D("20000.00"))
     post(campaign, "17000.00")  # 85 %: past the 80 % warning, 3,000 under plan
     finished(campaign)
-    (line,) = report().lines
+    (line,) = report().page.lines
     assert line.figures.status == BudgetStatus.ON_TRACK
     assert report().off_track == []
 

@@ -42,6 +42,7 @@ from apps.marketing_ops.budgets.selectors.report import (
     ChannelLine,
     budget_export_rows,
     budget_report,
+    campaign_lines,
 )
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "budget_figures",
     "budget_report",
     "campaign_budget",
+    "campaign_lines",
     "campaign_list",
     "campaign_moves",
     "commitment_remaining",

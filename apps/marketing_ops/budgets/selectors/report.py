@@ -1,9 +1,10 @@
 """The budget page's read path: the quarter's totals, its channels, who is off track, and one page of campaigns.
 
-The page stays the same size at any volume: every campaign of the quarter is read once as a plain row (no model
-instances) with its stored spend totals joined (the ledger is never summed here) to sum the channels and find who
-is off track, but only a page of campaigns and the top of the off-track list are shown, and only those get their
-owner read. Three queries, however many campaigns and spend lines.
+The page stays the same size at any volume: only a page of campaigns, the top of the off-track list and the
+campaign chart's largest plans are shown, and only those get their owner read. On PostgreSQL the database sums
+the quarter and orders it (`rollup_sql`), returning just those rows; elsewhere every campaign of the quarter is
+read once as a plain row (no model instances) with its stored spend totals joined (the ledger is never summed
+here). The queries are as many whatever the number of campaigns and spend lines.
 """
 
 import datetime as dt
@@ -13,10 +14,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
 
+from django.db import connection
 from django.db.models import Sum
 
+from apps.core.charts import MAX_BARS
 from apps.core.quarters import quarter_bounds
 from apps.marketing_ops.budgets.models import BudgetEnvelope, Campaign, CampaignStatus, Channel
+from apps.marketing_ops.budgets.selectors import rollup_sql
 from apps.marketing_ops.budgets.selectors.figures import (
     ZERO,
     BudgetFigures,
@@ -35,7 +39,7 @@ _CHANNEL_LABELS = dict(Channel.choices)
 _CAMPAIGN_STATUS_LABELS = dict(CampaignStatus.choices)
 _SEVERITY = {BudgetStatus.OVER: 0, BudgetStatus.AT_RISK: 1, BudgetStatus.ON_TRACK: 2}
 # "No plan" spends without one: it sorts as the fullest of all.
-_NO_PLAN_USED = Decimal(10**9)
+_NO_PLAN_USED = Decimal(rollup_sql.NO_PLAN_USED)
 
 
 @dataclass
@@ -50,6 +54,7 @@ class ChannelLine:
     actual: Decimal = ZERO
     projected: Decimal = ZERO
     campaigns: int = 0
+    off_track: int = 0
 
     def add(self, figures: BudgetFigures) -> None:
         self.planned += figures.planned
@@ -57,6 +62,11 @@ class ChannelLine:
         self.actual += figures.actual
         self.projected += figures.projected
         self.campaigns += 1
+        self.off_track += figures.status != BudgetStatus.ON_TRACK
+
+    def add_channel(self, other: "ChannelLine") -> None:
+        for name in ("envelope", "planned", "committed", "actual", "projected", "campaigns", "off_track"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 @dataclass(slots=True)
@@ -160,11 +170,12 @@ class BudgetReport:
     off_track_count: int
     page: CampaignPage
     campaigns: int = 0
-    lines: list[CampaignLine] = field(default_factory=list, repr=False)  # every campaign, unsorted, owners unread
+    # The campaign chart's: every campaign when there are at most MAX_BARS, else the MAX_BARS - 1 largest plans.
+    largest: list[CampaignLine] = field(default_factory=list)
 
 
-def _lines(quarter: str, today: dt.date) -> list[CampaignLine]:
-    """Every campaign of the quarter with its figures: one query, rows not instances."""
+def campaign_lines(quarter: str, today: dt.date) -> list[CampaignLine]:
+    """Every campaign of the quarter with its figures: one query, rows not instances, owners unread."""
     return [
         CampaignLine(
             CampaignRow(row.id, row.name, row.channel, row.status, row.start_date, row.end_date),
@@ -172,6 +183,86 @@ def _lines(quarter: str, today: dt.date) -> list[CampaignLine]:
         )
         for row in figure_rows(Campaign.objects.filter(fiscal_quarter=quarter), *_ROW_FIELDS).order_by()
     ]
+
+
+def _largest_key(line: CampaignLine) -> tuple:
+    """The campaign chart's order: the largest plans, then the most spoken for, then the first made."""
+    return line.figures.planned, line.figures.spoken_for, -line.campaign.pk
+
+
+@dataclass
+class _Asked:
+    """What the report shows of the quarter's campaigns: the page (sort, only off track, offset) and how many
+    of the worst off track and of the largest plans."""
+
+    sort: str
+    off_track: bool
+    offset: int
+    worst: int = OFF_TRACK_SHOWN
+    largest: int = MAX_BARS
+
+
+def _envelopes(quarter: str) -> dict[str, Decimal]:
+    rows = BudgetEnvelope.objects.filter(quarter=quarter).values("channel").annotate(total=Sum("amount")).order_by()
+    return {row["channel"]: row["total"] for row in rows}
+
+
+class _InPython:
+    """Every campaign of the quarter read once and rolled up here: the way on SQLite, whose SQL sums decimals as
+    floating point. A heap puts only as many lines in order as are asked for, as sorting all would order them."""
+
+    def __init__(self, quarter: str, today: dt.date):
+        self.quarter = quarter
+        self.lines = campaign_lines(quarter, today)
+        self.off_track = [line for line in self.lines if line.figures.status != BudgetStatus.ON_TRACK]
+
+    def add_to(self, channels: dict[str, ChannelLine]) -> None:
+        for channel, amount in _envelopes(self.quarter).items():
+            channels[channel].envelope = amount
+        for line in self.lines:
+            channels[line.campaign.channel].add(line.figures)
+
+    def lines_shown(self, asked: _Asked) -> tuple[list[CampaignLine], list[CampaignLine], list[CampaignLine]]:
+        key, descending = sort_key(asked.sort)
+        listed = self.off_track if asked.off_track else self.lines
+        first = (heapq.nlargest if descending else heapq.nsmallest)(asked.offset + PAGE_SIZE, listed, key=key)
+        return (
+            heapq.nsmallest(asked.worst, self.off_track, key=SORTS["status"]),
+            first[asked.offset :],
+            heapq.nlargest(asked.largest, self.lines, key=_largest_key),
+        )
+
+
+class _InPostgres:
+    """The quarter rolled up by PostgreSQL (`rollup_sql`), in two queries: the channels' sums, then only the
+    lines shown."""
+
+    def __init__(self, quarter: str, today: dt.date):
+        self.quarter, self.today = quarter, today
+
+    def add_to(self, channels: dict[str, ChannelLine]) -> None:
+        for channel, envelope, campaigns, off_track, *sums in rollup_sql.channel_sums(self.quarter, self.today):
+            line = channels[channel]
+            line.envelope, line.campaigns, line.off_track = envelope, campaigns, off_track
+            line.planned, line.committed, line.actual, line.projected = sums
+
+    def lines_shown(self, asked: _Asked) -> tuple[list[CampaignLine], list[CampaignLine], list[CampaignLine]]:
+        order = rollup_sql.ORDERS[asked.sort.removeprefix("-")]
+        parts = rollup_sql.ordered_rows(
+            self.quarter,
+            self.today,
+            [
+                (rollup_sql.ORDERS["status"], False, True, 0, asked.worst),
+                (order, asked.sort.startswith("-"), asked.off_track, asked.offset, PAGE_SIZE),
+                (rollup_sql.LARGEST, False, False, 0, asked.largest),
+            ],
+        )
+        worst, shown, largest = ([self._line(row) for row in rows] for rows in parts)
+        return worst, shown, largest
+
+    def _line(self, row: rollup_sql.Row) -> CampaignLine:
+        campaign = CampaignRow(row.id, row.name, row.channel, row.status, row.start_date, row.end_date)
+        return CampaignLine(campaign, _figures(row, self.today))
 
 
 def _fill_owners(lines: list[CampaignLine]) -> None:
@@ -195,32 +286,27 @@ def budget_report(
 ) -> BudgetReport:
     """The quarter's totals and channels, the worst of who is off track, and page `page` of the campaigns.
 
-    Queries: the campaigns with their totals, the envelopes, the shown campaigns' owners (three, whatever the count).
+    On PostgreSQL the database rolls the quarter up and returns only the campaigns shown; elsewhere every campaign
+    is read once and rolled up in Python. Either way the queries are as many whatever the number of campaigns.
     `show="off_track"` lists only the campaigns off track; `page` outside the pages is the nearest page.
     """
     quarter_bounds(quarter)  # refuses a malformed quarter
-    lines = _lines(quarter, today)
+    sort = sort if sort.removeprefix("-") in SORTS else DEFAULT_SORT
+    show = show if show in SHOWS else "all"
+    rollup = (_InPostgres if connection.vendor == "postgresql" else _InPython)(quarter, today)
     channels = {value: ChannelLine(value, label) for value, label in Channel.choices}
-    for row in (
-        BudgetEnvelope.objects.filter(quarter=quarter).values("channel").annotate(total=Sum("amount")).order_by()
-    ):
-        channels[row["channel"]].envelope = row["total"]
-    for line in lines:
-        channels[line.campaign.channel].add(line.figures)
-    totals = ChannelLine("", "All channels", campaigns=len(lines))
-    for name in ("envelope", "planned", "committed", "actual", "projected"):
-        setattr(totals, name, sum((getattr(channel, name) for channel in channels.values()), ZERO))
+    rollup.add_to(channels)
+    totals = ChannelLine("", "All channels")
+    for channel in channels.values():
+        totals.add_channel(channel)
 
-    off_track = [line for line in lines if line.figures.status != BudgetStatus.ON_TRACK]
-    # The worst few only: a heap picks them as sorting all would (ties too), without sorting thousands.
-    worst = heapq.nsmallest(OFF_TRACK_SHOWN, off_track, key=SORTS["status"])
-    listed = off_track if show == "off_track" else lines
-    key, descending = sort_key(sort)
-    pages = max(1, -(-len(listed) // PAGE_SIZE))
+    listed = totals.off_track if show == "off_track" else totals.campaigns
+    pages = max(1, -(-listed // PAGE_SIZE))
     number = min(max(page, 1), pages)
-    # Only the lines up to this page are put in order (a heap, as a sort would order them: keys end with the id).
-    first_pages = (heapq.nlargest if descending else heapq.nsmallest)(number * PAGE_SIZE, listed, key=key)
-    shown = first_pages[(number - 1) * PAGE_SIZE :]
+    asked = _Asked(sort, off_track=show == "off_track", offset=(number - 1) * PAGE_SIZE)
+    if totals.campaigns > MAX_BARS:
+        asked.largest = MAX_BARS - 1  # and one bar for the others
+    worst, shown, largest = rollup.lines_shown(asked)
     on_page = {line.campaign.pk for line in shown}
     _fill_owners([*shown, *(line for line in worst if line.campaign.pk not in on_page)])
     return BudgetReport(
@@ -229,17 +315,10 @@ def budget_report(
         channels=[channel for channel in channels.values() if channel.campaigns or channel.envelope],
         totals=totals,
         off_track=worst,
-        off_track_count=len(off_track),
-        page=CampaignPage(
-            lines=shown,
-            number=number,
-            pages=pages,
-            count=len(listed),
-            sort=sort if sort.removeprefix("-") in SORTS else DEFAULT_SORT,
-            show=show if show in SHOWS else "all",
-        ),
-        campaigns=len(lines),
-        lines=lines,
+        off_track_count=totals.off_track,
+        page=CampaignPage(lines=shown, number=number, pages=pages, count=listed, sort=sort, show=show),
+        campaigns=totals.campaigns,
+        largest=largest,
     )
 
 
