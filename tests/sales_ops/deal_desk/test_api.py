@@ -215,6 +215,22 @@ def test_submitting_routes_the_request_and_shows_the_route(api, rep, manager, ru
     assert [e["kind"] for e in body["timeline"]] == ["submitted", "routed", "step_reached"]
 
 
+def test_opening_and_submitting_read_only_what_they_need(api, rep, rule, opportunity):
+    """A draft's validation asks the database nothing (its keys are the rows just read, its CHECKs are said by
+    `clean()`), and who delegates to the caller is read once per call, not once per use."""
+    client = api.as_user(rep)
+    client.get(URL)  # warm up: the user's roles are read once and cached
+    with CaptureQueriesContext(connection) as opening:
+        created = post(client, URL, terms(opportunity))
+    assert created.status_code == 201, created.json()
+    with CaptureQueriesContext(connection) as submitting:
+        assert post(client, f"{URL}{created.json()['id']}/submit/").status_code == 200
+    sqls = [query["sql"] for query in opening.captured_queries]
+    assert not [sql for sql in sqls if sql.startswith(('SELECT 1 AS "_check"', 'SELECT 1 AS "a" FROM'))]
+    for captured in (opening, submitting):
+        assert sum("sales_ops_approvaldelegation" in query["sql"] for query in captured.captured_queries) == 1
+
+
 def test_submitting_twice_submits_once(api, rep, rule):
     request = draft(rep)
     client = api.as_user(rep)

@@ -4,6 +4,7 @@ Thin: serializers check the shape of the input, the views fetch through the visi
 person's request is a 404) and hand the ids to the deal desk services, which decide every outcome.
 """
 
+from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -51,7 +52,21 @@ class DealRequestViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return DealRequest.objects.none()
-        return selectors.with_current_route(selectors.deal_request_list(user=self.request.user))
+        return selectors.with_current_route(self._visible())
+
+    def _visible(self):
+        """The requests the caller may see, built once per call: who delegates to them is read once, not per use."""
+        if not hasattr(self, "_visible_requests"):
+            self._visible_requests = selectors.deal_request_list(user=self.request.user)
+        return self._visible_requests
+
+    def _visible_id(self) -> int:
+        """The request in the URL if the caller may see it, else a 404. Before a change only that is asked (one
+        query): the service reads the request under its lock, and the answer reads it whole afterwards."""
+        request_id = int(self.kwargs[self.lookup_field])
+        if not self._visible().filter(pk=request_id).exists():
+            raise Http404("No deal request matches the given query.")
+        return request_id
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -74,7 +89,7 @@ class DealRequestViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         """A request with its current route, its timeline and its attachments."""
-        return self._detail(self.get_object().pk)
+        return self._detail(self._visible_id())
 
     @extend_schema(request=DealRequestWriteSerializer, responses={201: DealRequestDetailSerializer})
     def create(self, request, *args, **kwargs):
@@ -87,7 +102,7 @@ class DealRequestViewSet(
     @extend_schema(request=DealRequestUpdateSerializer, responses=DealRequestDetailSerializer)
     def partial_update(self, request, *args, **kwargs):
         """Change the terms of your draft, or of a request sent back for changes or recalled."""
-        request_id = self.get_object().pk
+        request_id = self._visible_id()
         data = self._input(DealRequestUpdateSerializer, partial=True)
         services.deal_request_update(request_id=request_id, actor=request.user, data=data)
         return self._detail(request_id)
@@ -110,7 +125,7 @@ class DealRequestViewSet(
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         """Send a draft for approval, routed through the approval matrix; a second submit changes nothing."""
-        request_id = self.get_object().pk
+        request_id = self._visible_id()
         services.deal_request_submit(request_id=request_id, actor=request.user)
         return self._detail(request_id)
 
@@ -118,7 +133,7 @@ class DealRequestViewSet(
     @action(detail=True, methods=["post"])
     def resubmit(self, request, pk=None):
         """Send a request back for approval after changes (or a recall); unchanged steps keep their approval."""
-        request_id = self.get_object().pk
+        request_id = self._visible_id()
         services.deal_request_resubmit(request_id=request_id, actor=request.user)
         return self._detail(request_id)
 
@@ -126,13 +141,13 @@ class DealRequestViewSet(
     @action(detail=True, methods=["post"])
     def recall(self, request, pk=None):
         """Take a request under review back, with an optional `reason`."""
-        request_id = self.get_object().pk
+        request_id = self._visible_id()
         reason = self._input(RecallSerializer)["reason"]
         services.deal_request_recall(request_id=request_id, actor=request.user, reason=reason)
         return self._detail(request_id)
 
     def _decide(self, outcome: str) -> Response:
-        request_id = self.get_object().pk
+        request_id = self._visible_id()
         data = self._input(DecideSerializer)
         services.deal_request_decide(request_id=request_id, actor=self.request.user, outcome=outcome, **data)
         return self._detail(request_id)
@@ -159,7 +174,7 @@ class DealRequestViewSet(
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def attachments(self, request, pk=None):
         """Attach a file (a quote, a redline; at most 10 MB) as multipart form data in `file`."""
-        request_id = self.get_object().pk
+        request_id = self._visible_id()
         upload = self._input(AttachmentUploadSerializer)["file"]
         services.deal_attachment_add(request_id=request_id, actor=request.user, upload=upload)
         return self._detail(request_id)
