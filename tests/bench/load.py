@@ -202,6 +202,8 @@ def server_environment() -> dict[str, str]:
         "DATABASE_URL": os.environ.get(
             "DATABASE_URL", f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
         ),
+        # The README's production cache: throttle counts in Redis, not rows of the database cache.
+        "CACHE_URL": os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/1"),
         "API_THROTTLE_USER": "1000000/minute",
         "API_THROTTLE_ANON": "1000000/minute",
         "API_THROTTLE_AUTH": "1000000/minute",
