@@ -106,19 +106,36 @@ async def portal_leads(s: dict, pools: dict, floor: bool) -> None:
         await s["ops"].request("GET", path)
 
 
+async def _draft_and_submit(s: dict, pools: dict) -> int | None:
+    """A rep opens a draft and submits it: the deal request's id, or None if the draft was refused."""
+    terms = {**pools["deal_terms"], "opportunity": pools["opportunities"].pop()}
+    created = await s["rep"].request("POST", "/api/v1/deal-desk/requests/", json=terms, expect=(201,))
+    if created is None or created.status_code != 201:
+        return None
+    deal = created.json()["id"]
+    await s["rep"].request("POST", f"/api/v1/deal-desk/requests/{deal}/submit/", json={})
+    return deal
+
+
 async def deal_desk(s: dict, pools: dict, floor: bool) -> None:
     if floor:
         for who in ("rep", "rep", "approver", "approver"):
             await s[who].request("GET", "/bench/floor/deals/")
         return
-    terms = {**pools["deal_terms"], "opportunity": pools["opportunities"].pop()}
-    created = await s["rep"].request("POST", "/api/v1/deal-desk/requests/", json=terms, expect=(201,))
-    if created is None or created.status_code != 201:
+    deal = await _draft_and_submit(s, pools)
+    if deal is None:
         return
-    deal = created.json()["id"]
-    await s["rep"].request("POST", f"/api/v1/deal-desk/requests/{deal}/submit/", json={})
     await s["approver"].request("GET", "/sales/deals/inbox/")
     await s["approver"].request("POST", f"/api/v1/deal-desk/requests/{deal}/approve/", json={"comment": "ok"})
+
+
+async def deal_submissions(s: dict, pools: dict, floor: bool) -> None:
+    """Issue 14's throughput goal on its own: draft + submit, two requests, nothing else."""
+    if floor:
+        for _ in range(2):
+            await s["rep"].request("GET", "/bench/floor/deals/")
+        return
+    await _draft_and_submit(s, pools)
 
 
 async def budget_page(s: dict, pools: dict, floor: bool) -> None:
@@ -147,6 +164,7 @@ JOURNEYS = {
     "lead list API: first and deep page": lead_api,
     "lead list page: first and deep page": portal_leads,
     "deal desk: draft, submit, inbox, approve": deal_desk,
+    "deal desk: draft and submit": deal_submissions,
     "budget page": budget_page,
     "admin lead search (one e-mail)": admin_search,
     "content search (two words)": content_search,
