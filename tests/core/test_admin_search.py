@@ -89,7 +89,7 @@ def test_the_change_list_has_no_page_past_the_first_rows_cap(db):
 
 
 def test_a_page_past_the_cap_is_refused_by_the_admin_not_read(admin_client, bob, monkeypatch):
-    from apps.core.admin import LeadAdmin
+    from apps.core.admin_leads import LeadAdmin
 
     # Three leads, one a page, and a cap of two rows: page 3 is past it (Django counts pages from 1).
     LeadFactory()

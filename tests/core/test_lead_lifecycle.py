@@ -166,11 +166,11 @@ def test_a_refusal_names_the_stages_by_their_labels_never_their_codes(rep):
     assert lead.stage == LeadStage.SAL and not LeadTransition.objects.filter(lead=lead).exists()
 
 
-def test_someone_moving_the_lead_first_is_named_in_labels(rep):
+def test_someone_moving_the_lead_first_is_a_conflict_named_in_labels(rep):
     lead = LeadFactory(stage=LeadStage.SAL, owner=rep)
     with pytest.raises(ApplicationError) as refused:
         leads.lead_move(lead_id=lead.pk, to_stage=LeadStage.RECYCLED, actor=None, reason="r", expected_stage="mql")
-    assert refused.value.code == "stage_changed"
+    assert (refused.value.code, refused.value.status_code) == ("stage_changed", 409)  # STYLE.md: moved on is a 409
     assert refused.value.message == "This lead is Sales accepted now, not Marketing qualified: someone moved it first."
     lead.refresh_from_db()
     assert lead.stage == LeadStage.SAL and not LeadTransition.objects.filter(lead=lead).exists()

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from apps.core.exceptions import ActionForbidden, ApplicationError
+from apps.core.exceptions import ActionForbidden, ApplicationError, ConflictError
 from apps.core.models import Contact, Lead, LeadStage, LeadTransition, Opportunity, Role, User
 from apps.core.models.customers import LEAD_MOVES, STAGES_NEEDING_REASON, LeadSource
 from apps.core.services.opportunities import opportunity_create
@@ -77,7 +77,7 @@ def lead_move(
     if to_stage not in LEAD_MOVES[lead.stage]:
         raise ApplicationError(_illegal_move(lead.stage, to_stage), code="illegal_move")
     if expected_stage is not None and lead.stage != expected_stage:
-        raise ApplicationError(
+        raise ConflictError(
             f"This lead is {_said(lead.stage)} now, not {_said(expected_stage)}: someone moved it first.",
             code="stage_changed",
         )

@@ -174,15 +174,16 @@ class BudgetReport:
     largest: list[CampaignLine] = field(default_factory=list)
 
 
+def _line(row, today: dt.date) -> CampaignLine:
+    """A campaign's line from its `figure_rows` (or `rollup_sql.Row`) row; its owner is filled in if shown."""
+    campaign = CampaignRow(row.id, row.name, row.channel, row.status, row.start_date, row.end_date)
+    return CampaignLine(campaign, _figures(row, today))
+
+
 def campaign_lines(quarter: str, today: dt.date) -> list[CampaignLine]:
     """Every campaign of the quarter with its figures: one query, rows not instances, owners unread."""
-    return [
-        CampaignLine(
-            CampaignRow(row.id, row.name, row.channel, row.status, row.start_date, row.end_date),
-            _figures(row, today),
-        )
-        for row in figure_rows(Campaign.objects.filter(fiscal_quarter=quarter), *_ROW_FIELDS).order_by()
-    ]
+    rows = figure_rows(Campaign.objects.filter(fiscal_quarter=quarter), *_ROW_FIELDS).order_by()
+    return [_line(row, today) for row in rows]
 
 
 def _largest_key(line: CampaignLine) -> tuple:
@@ -257,12 +258,8 @@ class _InPostgres:
                 (rollup_sql.LARGEST, False, False, 0, asked.largest),
             ],
         )
-        worst, shown, largest = ([self._line(row) for row in rows] for rows in parts)
+        worst, shown, largest = ([_line(row, self.today) for row in rows] for rows in parts)
         return worst, shown, largest
-
-    def _line(self, row: rollup_sql.Row) -> CampaignLine:
-        campaign = CampaignRow(row.id, row.name, row.channel, row.status, row.start_date, row.end_date)
-        return CampaignLine(campaign, _figures(row, self.today))
 
 
 def _fill_owners(lines: list[CampaignLine]) -> None:
