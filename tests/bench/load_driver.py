@@ -199,11 +199,14 @@ def _peak_mb(pids: list[int]) -> list[float]:
 
 
 async def _level(name: str, sessions: dict, pools: dict, level: int, iterations: int, floor: bool, think) -> dict:
-    """`level` users walking the journey `iterations` times each; with `think`, each pauses after every answer."""
+    """`level` users walking the journey `iterations` times each; with `think`, each pauses after every answer
+    (and once before its first request, so that the users do not all start in the same instant)."""
     journey, samples = JOURNEYS[name], []
 
     async def user() -> None:
         mine = {role: session.sharing(samples, think) for role, session in sessions.items()}
+        if think:  # paced users arrive spread over the longest pause, as a load tool ramps up, not all at once
+            await asyncio.sleep(THINKING.uniform(0, think[1]))
         for _ in range(iterations):
             await journey(mine, pools, floor)
 
