@@ -7,6 +7,7 @@ from django import forms
 from apps.core.exceptions import ApplicationError
 from apps.core.forms import TextWithin
 from apps.core.models.customers import Segment
+from apps.core.widgets import FastCheckboxSelectMultiple
 from apps.marketing_ops.content.models import AssetKind, Audience, FunnelStage, Language, Tag
 from apps.marketing_ops.content.services.guards import COMMENT_MAX, REASON_MAX, SHARE_NOTE_MAX, VERSION_NOTE_MAX
 
@@ -34,9 +35,9 @@ def filter_form_for_page(form: forms.Form) -> forms.Form:
     """`AssetFilter`'s form, dressed for the library page (the API reads the same filter set without widgets)."""
     for name in CHECKBOX_FILTERS:
         if name in form.fields:
-            form.fields[name].widget = forms.CheckboxSelectMultiple(choices=form.fields[name].choices)
+            form.fields[name].widget = FastCheckboxSelectMultiple(choices=form.fields[name].choices)
     if "tag" in form.fields:
-        form.fields["tag"].widget = forms.CheckboxSelectMultiple()
+        form.fields["tag"].widget = FastCheckboxSelectMultiple()
         form.fields["tag"].widget.choices = form.fields["tag"].choices
         form.fields["tag"].label = "Tags (any of)"
     if "q" in form.fields:
