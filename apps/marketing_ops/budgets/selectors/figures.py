@@ -285,11 +285,12 @@ def _figures(row, today: dt.date) -> BudgetFigures:
         warn_at_percent=row.warn_at_percent,
         over_at_percent=row.over_at_percent,
         projected_over_percent=row.projected_over_percent,
-        finished=row.status in _FINISHED,
+        finished=row.status in FINISHED_STATUSES,
     )
 
 
-_FINISHED = frozenset({CampaignStatus.COMPLETED, CampaignStatus.CANCELLED})
+# A campaign in these has spent what it will: over its plan or on track, never at risk.
+FINISHED_STATUSES = frozenset({CampaignStatus.COMPLETED, CampaignStatus.CANCELLED})
 
 
 def campaign_budget(campaign: Campaign, *, today: dt.date) -> BudgetFigures:

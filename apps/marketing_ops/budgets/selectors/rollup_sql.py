@@ -15,7 +15,8 @@ from collections import namedtuple
 
 from django.db import connection
 
-from apps.marketing_ops.budgets.models import BudgetEnvelope, Campaign, CampaignSpendTotals, CampaignStatus
+from apps.marketing_ops.budgets.models import BudgetEnvelope, Campaign, CampaignSpendTotals
+from apps.marketing_ops.budgets.selectors.figures import FINISHED_STATUSES
 
 # "No plan" spends without one: it sorts as the fullest of all (`report._NO_PLAN_USED`).
 NO_PLAN_USED = 10**9
@@ -58,7 +59,9 @@ Row = namedtuple(
 )
 _COLUMNS = ", ".join(Row._fields)
 
-_NAME = 'lower(name) COLLATE "C"'  # the code-point order of Python's casefold, whatever the database's collation
+# Lower-cased, in code-point order whatever the database's collation: Python's `casefold` order, except for the
+# few letters whose case folding is not their lower case (ß).
+_NAME = 'lower(name) COLLATE "C"'
 # Each of `report.SORTS` as SQL terms, ascending; descending turns every term round, as a reversed sort would.
 ORDERS: dict[str, list[tuple[str, bool]]] = {
     "name": [(_NAME, True), ("id", True)],
@@ -77,7 +80,7 @@ LARGEST = [("planned_amount", False), ("spoken_for", False), ("id", True)]
 
 
 def _params(quarter: str, today: dt.date, **more) -> dict:
-    finished = [CampaignStatus.COMPLETED.value, CampaignStatus.CANCELLED.value]
+    finished = sorted(str(status) for status in FINISHED_STATUSES)
     return {"quarter": quarter, "today": today, "finished": finished, **more}
 
 
