@@ -58,6 +58,13 @@ class Countdown:
         return "amber" if self.left <= self.amber_below else "green"
 
     @property
+    def left_seconds(self) -> int:
+        """The time left in whole seconds, cut toward zero as `text` cuts its minutes: the page's ticker starts
+        from this, so its first minute must show the minute the server wrote (12,599.6 s rounded up to 12,600
+        made the ticker's first tick repeat "3 h 29 min")."""
+        return int(self.left.total_seconds())
+
+    @property
     def text(self) -> str:
         text = f"{hours_minutes(-self.left)} over" if self.over else f"{hours_minutes(self.left)} left"
         return f"{text} (paused)" if self.state == SlaClock.State.PAUSED else text

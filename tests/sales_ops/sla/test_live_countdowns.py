@@ -5,11 +5,13 @@ import datetime as dt
 import re
 
 import pytest
+from django.template.loader import render_to_string
 
 from apps.core.services import leads
 from apps.sales_ops.models import SlaClock
 from apps.sales_ops.sla import services
 from apps.sales_ops.sla.factories import SlaPolicyFactory
+from apps.sales_ops.sla.selectors import Countdown
 from tests.sales_ops.conftest import T0, H, handed_off
 
 URL = "/sales/leads/countdowns/"
@@ -120,3 +122,24 @@ def test_a_poll_does_not_move_the_clock_it_shows(client, two, rep, frozen):
 
     assert set(cells(answer).values()) == {"1 h 00 min over"}
     assert SlaClock.objects.filter(state=SlaClock.State.BREACHED).count() == 0  # a read: the scan breaches, not this
+
+
+@pytest.mark.parametrize(
+    "left, seconds, text",
+    [(12_599.6, "12599", "3 h 29 min left"), (-12_599.6, "-12599", "3 h 29 min over"), (12_600, "12600", "3 h 30 min left")],
+)
+def test_the_ticker_starts_from_the_seconds_the_text_was_cut_from(left, seconds, text):
+    # The ticker floors minutes as the server does: rounding 12,599.6 s up to 12,600 made its first tick repeat the
+    # minute the server had written (3 h 29 min), one minute behind the server from then on.
+    countdown = Countdown(
+        state=SlaClock.State.RUNNING,
+        left=dt.timedelta(seconds=left),
+        amber_below=dt.timedelta(hours=1),
+        tick_for=dt.timedelta(hours=8),
+        overdue=left < 0,
+    )
+
+    html = render_to_string("sales_ops/_countdown.html", {"countdown": countdown})
+
+    assert f'data-left="{seconds}"' in html
+    assert re.sub(r"<[^>]+>", "", html).strip() == text
