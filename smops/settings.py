@@ -163,6 +163,9 @@ AXES_VERBOSE = False
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=60 * 60)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT
 SESSION_SAVE_EVERY_REQUEST = True
+# …but a session written less than this many seconds ago is not written again (apps/core/sessions.py): the idle
+# timeout counts from the last write, so a session may end up to this much early.
+SESSION_RENEW_AFTER = env.int("SESSION_RENEW_AFTER", default=60)
 
 # TOTP for staff on the admin (django-otp): enrol devices under Admin → TOTP devices first, then turn it on.
 ADMIN_REQUIRE_2FA = env.bool("ADMIN_REQUIRE_2FA", default=False)

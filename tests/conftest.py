@@ -1,5 +1,7 @@
 """Fixtures shared by every test: users in each role, an API client per role, an in-memory outbox."""
 
+import time
+
 import pytest
 from django.db import connection, connections
 from django.http import HttpRequest
@@ -8,6 +10,7 @@ from rest_framework.test import APIClient
 
 from apps.core.factories import UserFactory
 from apps.core.models import Role
+from apps.core.sessions import RENEWED_AT
 from smops.celery import app as celery_app
 
 
@@ -47,10 +50,17 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 
 class SigningInClient(Client):
-    """Django's test client, whose login() passes a request to authenticate() as django-axes requires."""
+    """Django's test client, whose login() passes a request to authenticate() as django-axes requires, and whose
+    sign-in writes the session as a sign-in through the portal does (`apps.core.sessions`): renewed just now."""
 
     def login(self, **credentials):
         return super().login(request=HttpRequest(), **credentials)
+
+    def _login(self, user, backend=None):
+        super()._login(user, backend)
+        session = self.session
+        session[RENEWED_AT] = int(time.time())
+        session.save()
 
 
 @pytest.fixture

@@ -45,6 +45,7 @@ def run(
     levels: tuple[int, ...] = LEVELS,
     paced_levels: tuple[int, ...] = PACED_LEVELS,
     think: tuple[float, float] = THINK,
+    only: list[str] | None = None,
 ) -> list[dict]:
     """Set up the people and pools, start gunicorn, drive it, clean up; the driver's results."""
     people = _people()
@@ -66,7 +67,7 @@ def run(
             "warmup_users": WARMUP_USERS,
             "workers": workers,
             "users": {role: [user.username, PASSWORD] for role, user in people.items()},
-            "journeys": list(_journeys()),
+            "journeys": only or journeys(()),
             "pools": {
                 "leads": leads,
                 "opportunities": opportunities,
@@ -123,10 +124,11 @@ def _portal_pages(*, depth: int) -> list[str]:
     return ["/leads/", f"/leads/?after={quote(cursor)}"]
 
 
-def _journeys():
+def journeys(words: tuple[str, ...]) -> list[str]:
+    """The journeys whose names contain one of `words` (any case), in the driver's order; all of them for none."""
     from tests.bench.load_driver import JOURNEYS
 
-    return JOURNEYS.keys()
+    return [name for name in JOURNEYS if not words or any(word.lower() in name.lower() for word in words)]
 
 
 # --- people and pools ------------------------------------------------------------------------------------------------

@@ -109,6 +109,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--load-think", default="1,3", help="load: the shortest and longest pause of a paced user, in seconds"
     )
+    parser.add_argument(
+        "--load-journeys",
+        default="",
+        help="load: only the journeys whose names contain one of these words, comma-separated (default: all)",
+    )
     parser.add_argument("--budget-repeat", type=int, default=7, help="timed budget roll-ups (median)")
     parser.add_argument("--budget-warmup", type=int, default=1, help="untimed budget roll-ups first")
     parser.add_argument("--content-repeat", type=int, default=30, help="timed content searches (median)")
@@ -183,7 +188,10 @@ def _measure_load(args: argparse.Namespace) -> list[dict]:
         f"Driving gunicorn at {', '.join(map(str, levels))} users flat out and {', '.join(map(str, paced))} paced "
         f"({think[0]:g}–{think[1]:g} s per answer), {args.load_iterations} journeys each …"
     )
-    return load.run(iterations=args.load_iterations, levels=levels, paced_levels=paced, think=think)
+    journeys = load.journeys(_numbers(args.load_journeys, str.strip))
+    if not journeys:
+        raise SystemExit(f"--load-journeys names no journey: {args.load_journeys!r}")
+    return load.run(iterations=args.load_iterations, levels=levels, paced_levels=paced, think=think, only=journeys)
 
 
 def _numbers(text: str, kind) -> tuple:

@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 import time_machine
 from axes.models import AccessAttempt
+from django.contrib.sessions.models import Session
 from django.core.cache import caches
 from django.core.cache.backends.db import DatabaseCache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from knox.models import AuthToken
 
 from apps.core.factories import DEFAULT_PASSWORD as PASSWORD
@@ -321,6 +324,67 @@ def test_a_session_ends_after_the_idle_timeout_but_not_while_in_use(client, rep,
 
     assert answer.status_code == 302
     assert answer["Location"].startswith("/login/")
+
+
+def session_writes(queries) -> list[str]:
+    return [q["sql"] for q in queries if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")]
+
+
+def test_a_session_in_use_is_written_at_most_once_a_minute(client, rep, settings):
+    settings.SESSION_COOKIE_AGE = settings.SESSION_IDLE_TIMEOUT
+    with time_machine.travel(T0, tick=False):
+        assert sign_in(client, "/login/", rep.username, PASSWORD).status_code == 302
+    expiry = Session.objects.get().expire_date
+
+    with time_machine.travel(T0 + timedelta(seconds=59), tick=False), CaptureQueriesContext(connection) as queries:
+        soon = client.get("/")
+    assert soon.status_code == 200
+    assert session_writes(queries) == []
+    assert "sessionid" not in soon.cookies  # the browser's cookie keeps the expiry the row keeps
+    assert Session.objects.get().expire_date == expiry
+
+    with time_machine.travel(T0 + timedelta(seconds=61), tick=False), CaptureQueriesContext(connection) as queries:
+        later = client.get("/")
+    assert len(session_writes(queries)) == 1
+    assert later.cookies["sessionid"]["max-age"] == settings.SESSION_IDLE_TIMEOUT
+    assert Session.objects.get().expire_date == expiry + timedelta(seconds=61)
+
+
+def test_a_session_unwritten_for_a_minute_ends_at_most_a_minute_early(client, rep, settings):
+    settings.SESSION_COOKIE_AGE = settings.SESSION_IDLE_TIMEOUT
+    idle = timedelta(seconds=settings.SESSION_IDLE_TIMEOUT)
+    with time_machine.travel(T0, tick=False):
+        assert sign_in(client, "/login/", rep.username, PASSWORD).status_code == 302
+    with time_machine.travel(T0 + timedelta(seconds=30), tick=False):
+        assert client.get("/").status_code == 200  # not written: the idle timeout still counts from T0
+    with time_machine.travel(T0 + idle + timedelta(seconds=1), tick=False):
+        answer = client.get("/")
+
+    assert answer.status_code == 302
+    assert answer["Location"].startswith("/login/")
+
+
+def test_with_renewal_at_zero_every_request_writes_the_session(client, rep, settings):
+    settings.SESSION_RENEW_AFTER = 0
+    with time_machine.travel(T0, tick=False):
+        assert sign_in(client, "/login/", rep.username, PASSWORD).status_code == 302
+    with time_machine.travel(T0 + timedelta(seconds=1), tick=False), CaptureQueriesContext(connection) as queries:
+        client.get("/")
+
+    assert len(session_writes(queries)) == 1
+
+
+def test_signing_out_within_the_minute_still_ends_the_session(client, rep):
+    with time_machine.travel(T0, tick=False):
+        assert sign_in(client, "/login/", rep.username, PASSWORD).status_code == 302
+    signed_in = client.session.session_key
+    with time_machine.travel(T0 + timedelta(seconds=5), tick=False):
+        client.post("/logout/")
+        answer = client.get("/")
+
+    assert answer.status_code == 302
+    assert answer["Location"].startswith("/login/")
+    assert not Session.objects.filter(session_key=signed_in).exists()
 
 
 # --- two-factor on the admin -----------------------------------------------------------------------
