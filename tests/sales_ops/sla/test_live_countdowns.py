@@ -126,7 +126,11 @@ def test_a_poll_does_not_move_the_clock_it_shows(client, two, rep, frozen):
 
 @pytest.mark.parametrize(
     "left, seconds, text",
-    [(12_599.6, "12599", "3 h 29 min left"), (-12_599.6, "-12599", "3 h 29 min over"), (12_600, "12600", "3 h 30 min left")],
+    [
+        (12_599.6, "12599", "3 h 29 min left"),
+        (-12_599.6, "-12599", "3 h 29 min over"),
+        (12_600, "12600", "3 h 30 min left"),
+    ],
 )
 def test_the_ticker_starts_from_the_seconds_the_text_was_cut_from(left, seconds, text):
     # The ticker floors minutes as the server does: rounding 12,599.6 s up to 12,600 made its first tick repeat the
