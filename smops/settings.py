@@ -174,6 +174,9 @@ OTP_TOTP_ISSUER = "smops"
 # --- cache: throttles and anything else cached, shared by every process --------------------------------------
 # The database cache needs its table: `manage.py migrate` creates it (apps.core, post_migrate).
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://smops_cache")}
+# How long a quarter's budget roll-up is kept (apps/marketing_ops/budgets/selectors/report.py). Any write to the
+# rows it reads makes it a miss at once: this bounds only the memory a quarter no one looks at holds.
+BUDGET_ROLLUP_CACHE_SECONDS = env.int("BUDGET_ROLLUP_CACHE_SECONDS", default=600)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env("TIME_ZONE", default="UTC")

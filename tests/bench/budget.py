@@ -41,8 +41,9 @@ TABLES = ["marketing_ops_spendentry", "marketing_ops_budgetalert", "marketing_op
 class Result:
     campaigns: int
     entries: int
-    median_ms: dict[str, float]  # rollup (figures of every campaign), report (the budget page's), sql (alone),
-    # page (GET of the budget page, rendered), floor (a bare view of a page of the campaigns' rows),
+    median_ms: dict[str, float]  # rollup (figures of every campaign), report (the budget page's, worked out afresh),
+    # report_cached (viewed again, nothing changed), sql (alone), page and page_cached (GET of the budget page,
+    # rendered, afresh and again), floor (a bare view of a page of the campaigns' rows),
     # ledger (the spend's GROUP BY alone: the check, and what every roll-up ran before the totals were stored)
     queries: dict[str, int]
     page_bytes: int
@@ -191,6 +192,18 @@ def _fetch(sql: str, params: tuple | None) -> list:
         return cursor.fetchall()
 
 
+# The roll-up worked out afresh each time, as after any change to the quarter (no cache to read it from).
+UNCACHED = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+
+
+def _uncached(action):
+    def run():
+        with override_settings(CACHES=UNCACHED):
+            return action()
+
+    return run
+
+
 def _get(client, url: str) -> bytes:
     response = client.get(url)
     if response.status_code != 200:
@@ -221,23 +234,29 @@ def _measure(*, warmup: int, repeat: int) -> Result:
     if not total:
         raise BenchError("The roll-up found no actual spend.")
     with CaptureQueriesContext(connection) as captured:
-        _report()
+        _uncached(_report)()
     queries["report"] = len(captured)
     # The report's own statements, as sent (values inlined), to be sent again alone: what its Python adds to them.
     report_sqls = [query["sql"] for query in captured.captured_queries]
     client = signed_in_client(User.objects.get(username=USER))
     with CaptureQueriesContext(connection) as captured:
-        html = _get(client, PAGE_URL)
+        html = _uncached(lambda: _get(client, PAGE_URL))()
     queries["page"] = len(captured)
+    _get(client, PAGE_URL)  # kept in the cache, as a first view keeps it
+    with CaptureQueriesContext(connection) as captured:
+        _get(client, PAGE_URL)
+    queries["page_cached"] = len(captured)
     if not any(f"of {count} campaigns" in html.decode() for count in (CAMPAIGNS, f"{CAMPAIGNS:,}")):
         raise BenchError(f"The budget page does not mention its {CAMPAIGNS:,} campaigns.")
     actions = {
         "rollup": _rollup,
-        "report": _report,
+        "report": _uncached(_report),
+        "report_cached": _report,
         "sql": lambda: _fetch(sql, params),
         "report_sql": lambda: [_fetch(statement, None) for statement in report_sqls],
         "ledger": lambda: _fetch(*_ledger_sql()),
-        "page": lambda: _get(client, PAGE_URL),
+        "page": _uncached(lambda: _get(client, PAGE_URL)),
+        "page_cached": lambda: _get(client, PAGE_URL),
         "floor": lambda: _get(client, FLOOR_URL),
     }
     samples: dict[str, list[float]] = {name: [] for name in actions}
@@ -318,6 +337,15 @@ def report(result: Result, *, repeat: int, warmup: int, print_table) -> None:
     ]
     rows += [
         (
+            "the budget page's report viewed again, nothing changed (data version + cache) vs worked out afresh",
+            f"{ms['report_cached']:.2f}",
+            f"{ms['report']:.2f}",
+            f"{ms['report_cached'] / ms['report']:.2f}×",
+            "—",
+            "",
+            "",
+        ),
+        (
             "the budget page (GET, rendered, DEBUG off) vs the floor view of a page of its campaigns",
             f"{ms['page']:.2f}",
             f"{ms['floor']:.2f}",
@@ -325,6 +353,15 @@ def report(result: Result, *, repeat: int, warmup: int, print_table) -> None:
             "—",
             "",
             f"{queries['page']}",
+        ),
+        (
+            "the budget page viewed again, nothing changed, vs the floor view",
+            f"{ms['page_cached']:.2f}",
+            f"{ms['floor']:.2f}",
+            f"{ms['page_cached'] / ms['floor']:.2f}×",
+            "—",
+            "",
+            f"{queries['page_cached']}",
         ),
         (
             "the budget page vs 500 ms",

@@ -2,9 +2,10 @@
 
 The page stays the same size at any volume: only a page of campaigns, the top of the off-track list and the
 campaign chart's largest plans are shown, and only those get their owner read. On PostgreSQL the database sums
-the quarter and orders it (`rollup_sql`), returning just those rows; elsewhere every campaign of the quarter is
-read once as a plain row (no model instances) with its stored spend totals joined (the ledger is never summed
-here). The queries are as many whatever the number of campaigns and spend lines.
+the quarter and orders it (`rollup_sql`), returning just those rows, which the shared cache keeps until a row
+they came from changes; elsewhere every campaign of the quarter is read once as a plain row (no model instances)
+with its stored spend totals joined (the ledger is never summed here). The queries are as many whatever the
+number of campaigns and spend lines.
 """
 
 import datetime as dt
@@ -13,15 +14,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
+from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Sum
 
+from apps.core.caching import cached, digest
 from apps.core.charts import MAX_BARS
 from apps.core.quarters import quarter_bounds
 from apps.marketing_ops.budgets.models import BudgetEnvelope, Campaign, CampaignStatus, Channel
 from apps.marketing_ops.budgets.selectors import rollup_sql
 from apps.marketing_ops.budgets.selectors.figures import (
+    FINISHED_STATUSES,
     ZERO,
     BudgetFigures,
     BudgetStatus,
@@ -40,6 +45,8 @@ _CAMPAIGN_STATUS_LABELS = dict(CampaignStatus.choices)
 _SEVERITY = {BudgetStatus.OVER: 0, BudgetStatus.AT_RISK: 1, BudgetStatus.ON_TRACK: 2}
 # "No plan" spends without one: it sorts as the fullest of all.
 _NO_PLAN_USED = Decimal(rollup_sql.NO_PLAN_USED)
+# The roll-up's code, named: a roll-up cached by other code (before a deploy) is not read after it.
+_ROLLUP_CODE = digest(Path(rollup_sql.__file__).read_text(), *sorted(FINISHED_STATUSES))
 
 
 @dataclass
@@ -208,6 +215,13 @@ def _envelopes(quarter: str) -> dict[str, Decimal]:
     return {row["channel"]: row["total"] for row in rows}
 
 
+def _channels() -> dict[str, ChannelLine]:
+    return {value: ChannelLine(value, label) for value, label in Channel.choices}
+
+
+Lines = list[CampaignLine]
+
+
 class _InPython:
     """Every campaign of the quarter read once and rolled up here: the way on SQLite, whose SQL sums decimals as
     floating point. A heap puts only as many lines in order as are asked for, as sorting all would order them."""
@@ -217,17 +231,18 @@ class _InPython:
         self.lines = campaign_lines(quarter, today)
         self.off_track = [line for line in self.lines if line.figures.status != BudgetStatus.ON_TRACK]
 
-    def add_to(self, channels: dict[str, ChannelLine]) -> None:
+    def read(self, asked: _Asked) -> tuple[dict[str, ChannelLine], Lines, Lines, Lines]:
+        """The channels summed, the worst off track, the page's lines and the largest plans."""
+        channels = _channels()
         for channel, amount in _envelopes(self.quarter).items():
             channels[channel].envelope = amount
         for line in self.lines:
             channels[line.campaign.channel].add(line.figures)
-
-    def lines_shown(self, asked: _Asked) -> tuple[list[CampaignLine], list[CampaignLine], list[CampaignLine]]:
         key, descending = sort_key(asked.sort)
         listed = self.off_track if asked.off_track else self.lines
         first = (heapq.nlargest if descending else heapq.nsmallest)(asked.offset + PAGE_SIZE, listed, key=key)
         return (
+            channels,
             heapq.nsmallest(asked.worst, self.off_track, key=SORTS["status"]),
             first[asked.offset :],
             heapq.nlargest(asked.largest, self.lines, key=_largest_key),
@@ -235,31 +250,43 @@ class _InPython:
 
 
 class _InPostgres:
-    """The quarter rolled up by PostgreSQL (`rollup_sql`), in two queries: the channels' sums, then only the
-    lines shown."""
+    """The quarter rolled up by PostgreSQL (`rollup_sql`): the channels' sums, then only the lines shown.
+
+    The two are kept in the shared cache under the quarter's data version (`rollup_sql.data_version`, one
+    query), today's date, the lines asked for and the roll-up's code: any write to a row the roll-up reads, by
+    any path, changes the version, so a cached roll-up is never out of date, and a page viewed again (or by
+    someone else) before anything changed reads the version and the cache alone. Owners are not cached: they
+    are read for the lines shown, each time.
+    """
 
     def __init__(self, quarter: str, today: dt.date):
         self.quarter, self.today = quarter, today
+        self.version = rollup_sql.data_version(quarter)
 
-    def add_to(self, channels: dict[str, ChannelLine]) -> None:
-        for channel, envelope, campaigns, off_track, *sums in rollup_sql.channel_sums(self.quarter, self.today):
+    def read(self, asked: _Asked) -> tuple[dict[str, ChannelLine], Lines, Lines, Lines]:
+        """The channels summed, the worst off track, the page's lines and the largest plans."""
+        order = rollup_sql.ORDERS[asked.sort.removeprefix("-")]
+        parts = [
+            (rollup_sql.ORDERS["status"], False, True, 0, asked.worst),
+            (order, asked.sort.startswith("-"), asked.off_track, asked.offset, PAGE_SIZE),
+            (rollup_sql.LARGEST, False, False, 0, asked.largest),
+        ]
+        key = f"budgets:rollup:{_ROLLUP_CODE}:{self.quarter}:{self.today}:{self.version}:{digest(repr(parts))}"
+        sums, rows = cached(
+            key,
+            lambda: (
+                rollup_sql.channel_sums(self.quarter, self.today),
+                rollup_sql.ordered_rows(self.quarter, self.today, parts),
+            ),
+            timeout=settings.BUDGET_ROLLUP_CACHE_SECONDS,
+        )
+        channels = _channels()
+        for channel, envelope, campaigns, off_track, *amounts in sums:
             line = channels[channel]
             line.envelope, line.campaigns, line.off_track = envelope, campaigns, off_track
-            line.planned, line.committed, line.actual, line.projected = sums
-
-    def lines_shown(self, asked: _Asked) -> tuple[list[CampaignLine], list[CampaignLine], list[CampaignLine]]:
-        order = rollup_sql.ORDERS[asked.sort.removeprefix("-")]
-        parts = rollup_sql.ordered_rows(
-            self.quarter,
-            self.today,
-            [
-                (rollup_sql.ORDERS["status"], False, True, 0, asked.worst),
-                (order, asked.sort.startswith("-"), asked.off_track, asked.offset, PAGE_SIZE),
-                (rollup_sql.LARGEST, False, False, 0, asked.largest),
-            ],
-        )
-        worst, shown, largest = ([_line(row, self.today) for row in rows] for rows in parts)
-        return worst, shown, largest
+            line.planned, line.committed, line.actual, line.projected = amounts
+        worst, shown, largest = ([_line(row, self.today) for row in part] for part in rows)
+        return channels, worst, shown, largest
 
 
 def _fill_owners(lines: list[CampaignLine]) -> None:
@@ -283,16 +310,17 @@ def budget_report(
 ) -> BudgetReport:
     """The quarter's totals and channels, the worst of who is off track, and page `page` of the campaigns.
 
-    On PostgreSQL the database rolls the quarter up and returns only the campaigns shown; elsewhere every campaign
-    is read once and rolled up in Python. Either way the queries are as many whatever the number of campaigns.
+    On PostgreSQL the database rolls the quarter up and returns only the campaigns shown (kept in the cache until
+    a row it read changes); elsewhere every campaign is read once and rolled up in Python. Either way the queries
+    are as many whatever the number of campaigns.
     `show="off_track"` lists only the campaigns off track; `page` outside the pages is the nearest page.
     """
     quarter_bounds(quarter)  # refuses a malformed quarter
     sort = sort if sort.removeprefix("-") in SORTS else DEFAULT_SORT
     show = show if show in SHOWS else "all"
     rollup = (_InPostgres if connection.vendor == "postgresql" else _InPython)(quarter, today)
-    channels = {value: ChannelLine(value, label) for value, label in Channel.choices}
-    rollup.add_to(channels)
+    asked = _Asked(sort, off_track=show == "off_track", offset=(max(page, 1) - 1) * PAGE_SIZE)
+    channels, worst, shown, largest = rollup.read(asked)
     totals = ChannelLine("", "All channels")
     for channel in channels.values():
         totals.add_channel(channel)
@@ -300,10 +328,11 @@ def budget_report(
     listed = totals.off_track if show == "off_track" else totals.campaigns
     pages = max(1, -(-listed // PAGE_SIZE))
     number = min(max(page, 1), pages)
-    asked = _Asked(sort, off_track=show == "off_track", offset=(number - 1) * PAGE_SIZE)
+    if (number - 1) * PAGE_SIZE != asked.offset:  # past the last page (an old link): the last page
+        asked.offset = (number - 1) * PAGE_SIZE
+        shown = rollup.read(asked)[2]
     if totals.campaigns > MAX_BARS:
-        asked.largest = MAX_BARS - 1  # and one bar for the others
-    worst, shown, largest = rollup.lines_shown(asked)
+        largest = largest[: MAX_BARS - 1]  # and one bar for the others
     on_page = {line.campaign.pk for line in shown}
     _fill_owners([*shown, *(line for line in worst if line.campaign.pk not in on_page)])
     return BudgetReport(

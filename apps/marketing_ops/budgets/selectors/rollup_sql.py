@@ -79,6 +79,29 @@ ORDERS: dict[str, list[tuple[str, bool]]] = {
 LARGEST = [("planned_amount", False), ("spoken_for", False), ("id", True)]
 
 
+def data_version(quarter: str) -> str:
+    """A name for the state of every row the quarter's roll-up reads: its campaigns, their spend totals and the
+    quarter's envelopes. One query, a scan of the quarter's rows without their figures (a fraction of the roll-up).
+
+    Each row version is named by its id, `xmin` (the transaction that wrote it) and `ctid` (where it lies): any
+    insert, update or delete, whoever makes it (a service, the admin, an `UPDATE … SET x = x + 1`, psql), writes
+    a new version or removes one, and so changes the name; a version cannot come back. `ctid` tells apart two
+    versions one transaction wrote (same `xmin`), so a write and a read within one transaction are seen too.
+    """
+    sql = f"""
+        SELECT md5(COALESCE(string_agg(
+                   c.id || ':' || c.xmin || c.ctid || ':' || COALESCE(t.xmin || t.ctid::text, '-'), ',' ORDER BY c.id
+               ), ''))
+               || md5(COALESCE((SELECT string_agg(e.id || ':' || e.xmin || e.ctid::text, ',' ORDER BY e.id)
+                                  FROM {BudgetEnvelope._meta.db_table} e WHERE e.quarter = %(quarter)s), ''))
+          FROM {Campaign._meta.db_table} c
+          LEFT JOIN {CampaignSpendTotals._meta.db_table} t ON t.campaign_id = c.id
+         WHERE c.fiscal_quarter = %(quarter)s"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"quarter": quarter})
+        return cursor.fetchone()[0]
+
+
 def _params(quarter: str, today: dt.date, **more) -> dict:
     finished = sorted(str(status) for status in FINISHED_STATUSES)
     return {"quarter": quarter, "today": today, "finished": finished, **more}
