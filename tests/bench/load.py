@@ -24,7 +24,8 @@ from django.db import connection
 from django.utils import timezone
 
 from apps.core.models import Account, Lead, LeadStage, Opportunity, User
-from apps.sales_ops.models import ApprovalRule, RuleApprover
+from apps.sales_ops.deal_desk.services import deal_request_recall
+from apps.sales_ops.models import ApprovalRule, DealRequest, RuleApprover
 from tests.bench import budget, content, fill
 from tests.bench.measure import BenchError, first_and_deep_page
 
@@ -106,7 +107,7 @@ def run(
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
-        _clean_up(leads, opportunities, rule)
+        _clean_up(leads, opportunities, rule, people["rep"])
 
 
 def _portal_pages(*, depth: int) -> list[str]:
@@ -183,11 +184,22 @@ def _rule() -> ApprovalRule:
     return rule
 
 
-def _clean_up(leads: list[int], opportunities: list[int], rule: ApprovalRule) -> None:
-    """The leads go (the lead bench counts them); the approved deal requests stay, as their audit trail is
-    append-only (PROTECT), with their opportunities: no other part of the bench reads them."""
+def _clean_up(leads: list[int], opportunities: list[int], rule: ApprovalRule, rep: User) -> None:
+    """The leads go (the lead bench counts them). The deal requests stay, as their audit trail is append-only
+    (PROTECT), with their opportunities, but none is left waiting on the approver: the rep recalls those the
+    draft-and-submit journey left under review, so that the deal desk bench finds the approver's inbox as it
+    fills it."""
     Lead.objects.filter(pk__in=leads).delete()
+    recall_waiting(rep, DealRequest.objects.filter(opportunity_id__in=opportunities))
     rule.delete()  # the bench users keep the load's password and sales ops its staff flag: both harmless
+
+
+def recall_waiting(rep: User, requests) -> int:
+    """Recall `rep`'s requests among `requests` that are under review (through the service); how many."""
+    waiting = list(requests.filter(requester=rep, status=DealRequest.Status.SUBMITTED).values_list("pk", flat=True))
+    for request_id in waiting:
+        deal_request_recall(request_id=request_id, actor=rep, reason="The load run is over.")
+    return len(waiting)
 
 
 # --- gunicorn --------------------------------------------------------------------------------------------------------

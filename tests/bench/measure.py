@@ -18,6 +18,7 @@ from apps.core import selectors
 from apps.core.api.pagination import NewestFirstCursorPagination
 from apps.core.api.serializers import LeadSerializer
 from apps.core.models import Lead, User
+from apps.core.sessions import RENEWED_AT
 from tests.bench import urls
 from tests.bench.baselines import PAGE_SIZE
 
@@ -71,8 +72,13 @@ def _our_cursor_url(before: int) -> str:
 
 
 def signed_in_client(user: User) -> Client:
+    """A client signed in as `user`, its session written as a sign-in through the portal writes it (just renewed),
+    so that the requests timed and counted are not the one that writes it again."""
     client = Client()
     client.force_login(user)
+    session = client.session
+    session[RENEWED_AT] = int(time.time())
+    session.save()
     return client
 
 

@@ -73,9 +73,13 @@ class DealRequestViewSet(
             return DealRequestSerializer
         return DealRequestDetailSerializer
 
-    def _detail(self, request_id: int, *, status_code: int = status.HTTP_200_OK) -> Response:
-        # Fetched again through visibility: a move that took the request out of the caller's sight is a 404.
-        deal = get_object_or_404(self.get_queryset(), pk=request_id)
+    def _detail(self, request_id: int, *, status_code: int = status.HTTP_200_OK, seen: bool = True) -> Response:
+        """The request whole, as every action answers. `seen`: the caller was shown to see it (`_visible_id`, or
+        it is the draft they just opened), so it is read by key: no action takes a request out of the sight of
+        whoever made the move (the requester's own; an approver's, or their delegate's, decision), and asking
+        visibility again cost about as much as the rest of the read. Otherwise read through visibility."""
+        requests = DealRequest.objects.select_related(*selectors.REQUEST_RELATED) if seen else self._visible()
+        deal = get_object_or_404(selectors.with_current_route(requests), pk=request_id)
         deal.timeline = list(selectors.deal_timeline(deal))
         deal.attachment_rows = list(deal.attachments.select_related("uploaded_by"))
         deal.may_decide = selectors.may_decide(user=self.request.user, request=deal)
@@ -89,7 +93,7 @@ class DealRequestViewSet(
 
     def retrieve(self, request, *args, **kwargs):
         """A request with its current route, its timeline and its attachments."""
-        return self._detail(self._visible_id())
+        return self._detail(int(self.kwargs[self.lookup_field]), seen=False)
 
     @extend_schema(request=DealRequestWriteSerializer, responses={201: DealRequestDetailSerializer})
     def create(self, request, *args, **kwargs):
