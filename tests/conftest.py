@@ -1,7 +1,5 @@
 """Fixtures shared by every test: users in each role, an API client per role, an in-memory outbox."""
 
-import time
-
 import pytest
 from django.db import connection, connections
 from django.http import HttpRequest
@@ -10,7 +8,7 @@ from rest_framework.test import APIClient
 
 from apps.core.factories import UserFactory
 from apps.core.models import Role
-from apps.core.sessions import RENEWED_AT
+from apps.core.sessions import mark_renewed
 from smops.celery import app as celery_app
 
 
@@ -59,7 +57,7 @@ class SigningInClient(Client):
     def _login(self, user, backend=None):
         super()._login(user, backend)
         session = self.session
-        session[RENEWED_AT] = int(time.time())
+        mark_renewed(session)
         session.save()
 
 

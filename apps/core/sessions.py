@@ -11,6 +11,11 @@ from django.utils.cache import patch_vary_headers
 RENEWED_AT = "_smops_renewed_at"
 
 
+def mark_renewed(session) -> None:
+    """Note in `session` that it is being written now (the caller saves it)."""
+    session[RENEWED_AT] = int(time.time())
+
+
 class SessionMiddleware(DjangoSessionMiddleware):
     """Django's session middleware, which (SESSION_SAVE_EVERY_REQUEST) pushes the idle timeout forward on every
     request, with two exceptions that leave the session and its cookie as they were:
@@ -31,7 +36,7 @@ class SessionMiddleware(DjangoSessionMiddleware):
                 patch_vary_headers(response, ("Cookie",))
             return response
         if not session.is_empty():
-            session[RENEWED_AT] = int(time.time())
+            mark_renewed(session)
         return super().process_response(request, response)
 
     @staticmethod

@@ -18,7 +18,7 @@ from apps.core import selectors
 from apps.core.api.pagination import NewestFirstCursorPagination
 from apps.core.api.serializers import LeadSerializer
 from apps.core.models import Lead, User
-from apps.core.sessions import RENEWED_AT
+from apps.core.sessions import mark_renewed
 from tests.bench import urls
 from tests.bench.baselines import PAGE_SIZE
 
@@ -77,7 +77,7 @@ def signed_in_client(user: User) -> Client:
     client = Client()
     client.force_login(user)
     session = client.session
-    session[RENEWED_AT] = int(time.time())
+    mark_renewed(session)
     session.save()
     return client
 
